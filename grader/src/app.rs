@@ -1,0 +1,86 @@
+//! Starting the student's app and talking to it over HTTP.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tokio::process::Command;
+
+use crate::lang::{Text, both};
+use crate::process::Owned;
+
+/// The app, running on loopback.
+#[derive(Debug)]
+pub struct App {
+    pub process: Owned,
+    pub addr: SocketAddr,
+}
+
+/// Why the app could not be brought up: each is a verdict of its own.
+#[derive(Debug)]
+pub enum StartError {
+    Spawn(String),
+    Exited { status: String, output: String },
+    NeverListened { after: Duration, output: String },
+}
+
+impl StartError {
+    pub fn describe(&self) -> Text {
+        match self {
+            StartError::Spawn(e) => both(format!("o app não pôde ser iniciado: {e}"), format!("the app could not be started: {e}")),
+            StartError::Exited { status, output } => both(
+                format!("o app terminou logo ao iniciar ({status}). Saída:\n{output}"),
+                format!("the app exited right after starting ({status}). Output:\n{output}"),
+            ),
+            StartError::NeverListened { after, output } => both(
+                format!(
+                    "o app não abriu a porta em {}s (ele lê a porta de PORT ou --port?). Saída:\n{output}",
+                    after.as_secs()
+                ),
+                format!(
+                    "the app did not open its port within {}s (does it read the port from PORT or --port?). Output:\n{output}",
+                    after.as_secs()
+                ),
+            ),
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; the app binds it right after).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}
+
+impl App {
+    /// Starts `exe` listening on a free loopback port and waits, at most `timeout`, until the
+    /// port accepts connections.
+    pub async fn start(exe: &Path, log: &Path, latency_scale: f64, timeout: Duration) -> Result<Self, StartError> {
+        let port = free_port().map_err(|e| StartError::Spawn(e.to_string()))?;
+        let mut cmd = Command::new(exe);
+        cmd.env("PORT", port.to_string())
+            .env("BIND", "127.0.0.1")
+            .env("LATENCY_SCALE", latency_scale.to_string())
+            .env_remove("RUST_LOG");
+        let mut process = Owned::spawn(cmd, log).map_err(|e| StartError::Spawn(e.to_string()))?;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let start = Instant::now();
+        loop {
+            if let Some(status) = process.exited() {
+                return Err(StartError::Exited { status: status.to_string(), output: process.log_tail(15) });
+            }
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                return Ok(Self { process, addr });
+            }
+            if start.elapsed() > timeout {
+                let output = process.log_tail(15);
+                process.stop(Duration::from_secs(1)).await;
+                return Err(StartError::NeverListened { after: timeout, output });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}

@@ -1,0 +1,88 @@
+//! Make requests, then check each series moved by exactly what they did.
+
+use exposition::Exposition;
+
+use super::{Context, Outcome};
+use crate::lang::{Text, both};
+use crate::spec::{Expect, Request, Selector};
+
+pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) -> Outcome {
+    let expected = describe(requests, expect);
+    let before = match cx.scraper.scrape().await {
+        Ok(s) => s.exposition,
+        Err(seen) => return Outcome::fail(expected, seen, None),
+    };
+    for r in requests {
+        if let Err(seen) = cx.scraper.request(r).await {
+            return Outcome::fail(expected, seen, None);
+        }
+    }
+    let after = match cx.scraper.scrape().await {
+        Ok(s) => s.exposition,
+        Err(seen) => return Outcome::fail(expected, seen, None),
+    };
+    let mut lines = (Vec::new(), Vec::new());
+    let mut passed = true;
+    let mut counted_twice = false;
+    for e in expect {
+        let sel = Selector::parse(&e.series).expect("selectors are validated when the spec loads");
+        let now = sum(&after, &sel);
+        let (ok, pt, en) = if let Some(d) = e.delta {
+            let moved = now - sum(&before, &sel);
+            counted_twice |= d > 0.0 && moved == 2.0 * d;
+            (close(moved, d), format!("{sel}: variou {moved} (esperado {d})"), format!("{sel}: moved by {moved} (expected {d})"))
+        } else if let Some(v) = e.value {
+            (close(now, v), format!("{sel}: vale {now} (esperado {v})"), format!("{sel}: is {now} (expected {v})"))
+        } else if let Some([lo, hi]) = e.between {
+            let ok = (lo..=hi).contains(&now);
+            (ok, format!("{sel}: vale {now} (esperado entre {lo} e {hi})"), format!("{sel}: is {now} (expected between {lo} and {hi})"))
+        } else {
+            let max = e.max_series.unwrap_or(usize::MAX);
+            let n = after.select(&sel.name, &sel.labels).count();
+            (n <= max, format!("{sel}: {n} séries (no máximo {max})"), format!("{sel}: {n} series (at most {max})"))
+        };
+        passed &= ok;
+        lines.0.push(format!("{} {pt}", if ok { "ok" } else { "ERRO" }));
+        lines.1.push(format!("{} {en}", if ok { "ok" } else { "WRONG" }));
+    }
+    let seen = both(lines.0.join("\n"), lines.1.join("\n"));
+    if passed {
+        return Outcome::pass(expected, seen);
+    }
+    let cause = if counted_twice {
+        both(
+            "a série subiu o dobro: a métrica é incrementada duas vezes por evento (no middleware e no handler, ou duas camadas)?",
+            "the series moved twice as much: is the metric incremented twice per event (in the middleware and the handler, or by two layers)?",
+        )
+    } else {
+        both(
+            "confirme que .inc(), .set() e .observe() são chamados uma vez por evento, com os valores de label certos",
+            "check that .inc(), .set() and .observe() are called once per event, with the right label values",
+        )
+    };
+    Outcome::fail(expected, seen, Some(cause))
+}
+
+/// The sum of the samples a selector matches (none is 0, as for a counter not yet used).
+fn sum(expo: &Exposition, sel: &Selector) -> f64 {
+    expo.select(&sel.name, &sel.labels).map(|s| s.value).sum()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+fn describe(requests: &[Request], expect: &[Expect]) -> Text {
+    let reqs: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            let body = r.json.as_deref().map(|j| format!(" {j}")).unwrap_or_default();
+            format!("{}× {} {}{body}", r.times, r.method, r.path)
+        })
+        .collect();
+    let n = expect.len();
+    both(
+        format!("após {}: {n} séries como pedido", reqs.join(", ")),
+        format!("after {}: {n} series as asked", reqs.join(", ")),
+    )
+}

@@ -1,0 +1,66 @@
+//! Checks through a real Prometheus scraping the app.
+
+use std::time::Duration;
+
+use super::{Context, Outcome};
+use crate::lang::both;
+use crate::prometheus::APP_JOB;
+
+/// How long Prometheus gets to scrape the app successfully (it scrapes every second).
+const TARGET_UP_WITHIN: Duration = Duration::from_secs(10);
+
+pub async fn target_up(cx: &mut Context<'_>) -> Outcome {
+    let expected = both(
+        format!("o Prometheus coleta o alvo `{APP_JOB}` (estado `up`, sem erro de coleta)"),
+        format!("Prometheus scrapes target `{APP_JOB}` (state `up`, no scrape error)"),
+    );
+    let Some(prom) = cx.prometheus else { return unavailable(expected) };
+    match prom.wait_target_up(TARGET_UP_WITHIN).await {
+        Ok(()) => Outcome::pass(expected, both("alvo up", "target up")),
+        Err(seen) => Outcome::fail(
+            expected,
+            seen,
+            Some(both(
+                "“Target is down” (roteiro, Parte 9): o app está rodando? /metrics responde rápido e em texto válido? O Content-Type é aceito?",
+                "“Target is down” (roteiro, Parte 9): is the app running? Does /metrics answer quickly, with valid text? Is its Content-Type accepted?",
+            )),
+        ),
+    }
+}
+
+pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outcome {
+    let expected = both(
+        format!("`{query}` no Prometheus devolve ao menos {min_series} série(s)"),
+        format!("`{query}` in Prometheus returns at least {min_series} series"),
+    );
+    let Some(prom) = cx.prometheus else { return unavailable(expected) };
+    // The series may land one scrape after the target came up: allow a few scrapes.
+    let mut last = Err(both("", ""));
+    for _ in 0..8 {
+        last = prom.query(query).await;
+        if matches!(last, Ok(n) if n >= min_series) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    match last {
+        Ok(n) if n >= min_series => Outcome::pass(expected, both(format!("{n} série(s)"), format!("{n} series"))),
+        Ok(n) => Outcome::fail(
+            expected,
+            both(format!("{n} série(s)"), format!("{n} series")),
+            Some(both(
+                "“Métricas não aparecem” (roteiro, Parte 9): a métrica está em /metrics com esse nome e essas labels?",
+                "“Metrics do not show” (roteiro, Parte 9): is the metric in /metrics with that name and those labels?",
+            )),
+        ),
+        Err(seen) => Outcome::fail(expected, seen, None),
+    }
+}
+
+fn unavailable(expected: crate::lang::Text) -> Outcome {
+    Outcome::fail(
+        expected,
+        both("o Prometheus não foi iniciado", "Prometheus was not started"),
+        None,
+    )
+}

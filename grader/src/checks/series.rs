@@ -1,0 +1,205 @@
+//! A metric family as `/metrics` shows it: present, right type, labels, buckets, quantiles.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use exposition::{Exposition, Family};
+
+use super::{Context, Outcome};
+use crate::lang::{Text, both};
+use crate::spec::MetricType;
+
+#[derive(Debug)]
+pub struct Wanted<'a> {
+    pub metric: &'a str,
+    pub kind: MetricType,
+    pub labels: &'a [String],
+    pub buckets: &'a [f64],
+    pub quantiles: &'a [f64],
+    pub value: Option<f64>,
+}
+
+impl Wanted<'_> {
+    fn describe(&self) -> Text {
+        let mut pt = format!("{} `{}`", self.kind.as_str(), self.metric);
+        let mut en = pt.clone();
+        if !self.labels.is_empty() {
+            pt += &format!(" com as labels {}", self.labels.join(", "));
+            en += &format!(" with labels {}", self.labels.join(", "));
+        }
+        if !self.buckets.is_empty() {
+            pt += &format!("; buckets {}", floats(self.buckets));
+            en += &format!("; buckets {}", floats(self.buckets));
+        }
+        if !self.quantiles.is_empty() {
+            pt += &format!("; quantis {}", floats(self.quantiles));
+            en += &format!("; quantiles {}", floats(self.quantiles));
+        }
+        if let Some(v) = self.value {
+            pt += &format!("; valor {v}");
+            en += &format!("; value {v}");
+        }
+        both(pt, en)
+    }
+}
+
+pub async fn run(cx: &mut Context<'_>, want: Wanted<'_>) -> Outcome {
+    let expected = want.describe();
+    let scrape = match cx.scraper.scrape().await {
+        Ok(s) => s,
+        Err(seen) => return Outcome::fail(expected, seen, None),
+    };
+    match judge(&scrape.exposition, &want) {
+        Ok(seen) => Outcome::pass(expected, seen),
+        Err((seen, cause)) => Outcome::fail(expected, seen, Some(cause)),
+    }
+}
+
+fn judge(expo: &Exposition, want: &Wanted<'_>) -> Result<Text, (Text, Text)> {
+    let Some(family) = expo.family(want.metric).filter(|f| !f.samples.is_empty()) else {
+        let names: Vec<&str> = expo.families.iter().map(|f| f.name.as_str()).take(12).collect();
+        return Err((
+            both(
+                format!("`{}` não aparece em /metrics (há: {})", want.metric, names.join(", ")),
+                format!("`{}` is not in /metrics (there is: {})", want.metric, names.join(", ")),
+            ),
+            both(
+                "a métrica foi criada e registrada no Registry que /metrics expõe? Uma métrica com labels só aparece depois do primeiro uso (.inc(), .set(), .observe())",
+                "was the metric created and registered in the Registry that /metrics exposes? A metric with labels only shows after its first use (.inc(), .set(), .observe())",
+            ),
+        ));
+    };
+    let kind = family.kind.to_string();
+    if kind != want.kind.as_str() {
+        return Err((
+            both(format!("tipo {kind}"), format!("type {kind}")),
+            both(
+                format!("declare `{}` como {}: o tipo decide quais funções do PromQL fazem sentido", want.metric, want.kind.as_str()),
+                format!("declare `{}` as a {}: the type decides which PromQL functions make sense", want.metric, want.kind.as_str()),
+            ),
+        ));
+    }
+    let found = label_names(family);
+    let wanted: BTreeSet<&str> = want.labels.iter().map(String::as_str).collect();
+    if found != wanted {
+        let missing: Vec<_> = wanted.difference(&found).copied().collect();
+        let extra: Vec<_> = found.difference(&wanted).copied().collect();
+        let shown = found.iter().copied().collect::<Vec<_>>().join(", ");
+        return Err((
+            both(
+                format!("labels [{shown}]; faltam [{}]; sobram [{}]", missing.join(", "), extra.join(", ")),
+                format!("labels [{shown}]; missing [{}]; unexpected [{}]", missing.join(", "), extra.join(", ")),
+            ),
+            both(
+                "verifique se as labels estão corretas: os nomes vêm do Opts/HistogramOpts e os valores de with_label_values, na mesma ordem",
+                "check the labels are right: names come from Opts/HistogramOpts and values from with_label_values, in the same order",
+            ),
+        ));
+    }
+    if !want.buckets.is_empty() {
+        let got: Vec<f64> = family
+            .histograms()
+            .first()
+            .map(|h| h.buckets.iter().map(|(le, _)| *le).filter(|le| le.is_finite()).collect())
+            .unwrap_or_default();
+        if !same_floats(&got, want.buckets) {
+            return Err((
+                both(format!("buckets {}", floats(&got)), format!("buckets {}", floats(&got))),
+                both("passe os buckets pedidos em HistogramOpts::buckets", "pass the asked buckets in HistogramOpts::buckets"),
+            ));
+        }
+    }
+    if !want.quantiles.is_empty() {
+        let got: Vec<f64> = family
+            .samples
+            .iter()
+            .filter_map(|s| s.label("quantile").and_then(|q| q.parse().ok()))
+            .collect::<Vec<f64>>();
+        let mut got_unique = got.clone();
+        got_unique.sort_by(f64::total_cmp);
+        got_unique.dedup();
+        if !same_floats(&got_unique, want.quantiles) {
+            return Err((
+                both(format!("quantis {}", floats(&got_unique)), format!("quantiles {}", floats(&got_unique))),
+                both("o Summary deve calcular os quantis pedidos", "the Summary must compute the asked quantiles"),
+            ));
+        }
+    }
+    if let Some(v) = want.value {
+        if let Some(s) = family.samples.iter().find(|s| s.value != v) {
+            return Err((
+                both(format!("valor {} na linha {}", s.value, s.line), format!("value {} on line {}", s.value, s.line)),
+                both(format!("`{}` deve valer {v}", want.metric), format!("`{}` must be {v}", want.metric)),
+            ));
+        }
+    }
+    let n = family.samples.len();
+    Ok(both(format!("{kind} com {n} amostras"), format!("{kind} with {n} samples")))
+}
+
+/// Label names of a family's samples, without the ones the type adds (`le`, `quantile`).
+fn label_names(f: &Family) -> BTreeSet<&str> {
+    f.samples
+        .iter()
+        .flat_map(|s| s.labels.keys())
+        .map(String::as_str)
+        .filter(|k| *k != "le" && *k != "quantile")
+        .collect()
+}
+
+/// Each counter series has a histogram series with the same labels whose `_count` equals it:
+/// both are recorded once per request, together.
+pub async fn histogram_count(cx: &mut Context<'_>, histogram: &str, counter: &str) -> Outcome {
+    let expected = both(
+        format!("para cada série de `{counter}`, `{histogram}_count` com as mesmas labels e o mesmo valor"),
+        format!("for every `{counter}` series, `{histogram}_count` with the same labels and value"),
+    );
+    let scrape = match cx.scraper.scrape().await {
+        Ok(s) => s,
+        Err(seen) => return Outcome::fail(expected, seen, None),
+    };
+    let counts: BTreeMap<_, f64> = scrape
+        .exposition
+        .samples()
+        .filter(|s| s.name == format!("{histogram}_count"))
+        .map(|s| (s.labels.clone(), s.value))
+        .collect();
+    let mut wrong = Vec::new();
+    let mut total = 0;
+    for s in scrape.exposition.samples().filter(|s| s.name == counter) {
+        total += 1;
+        match counts.get(&s.labels) {
+            Some(c) if *c == s.value => {}
+            other => wrong.push(format!(
+                "{:?}: {counter} = {}, {histogram}_count = {}",
+                s.labels,
+                s.value,
+                other.map_or("-".to_string(), f64::to_string)
+            )),
+        }
+    }
+    if total > 0 && wrong.is_empty() {
+        return Outcome::pass(expected, both(format!("{total} séries coincidem"), format!("{total} series agree")));
+    }
+    let seen = if total == 0 {
+        both(format!("nenhuma série de `{counter}`"), format!("no `{counter}` series"))
+    } else {
+        let list = wrong.iter().take(3).cloned().collect::<Vec<_>>().join("\n");
+        both(list.clone(), list)
+    };
+    Outcome::fail(
+        expected,
+        seen,
+        Some(both(
+            "registre o contador e o histograma juntos, uma vez por requisição, com os mesmos valores de label",
+            "record the counter and the histogram together, once per request, with the same label values",
+        )),
+    )
+}
+
+fn floats(v: &[f64]) -> String {
+    v.iter().map(f64::to_string).collect::<Vec<_>>().join(" ")
+}
+
+fn same_floats(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)
+}

@@ -1,0 +1,95 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::lang::Lang;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  graded: full marks
+  1  graded: some checks failed
+  2  wrong usage (unknown option or exercise)
+  3  the submission could not be graded: it does not build, or its app does not start
+  4  the grader's environment is missing something (Prometheus, cargo, the course folder)
+  130 interrupted (Ctrl-C)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "grader",
+    version,
+    about = "Grades the exercises of the Prometheus monitoring course against a real Prometheus",
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub grade: GradeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the exercises, with their roteiro part and points.
+    List {
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The exercise to grade (ex1, ex2, ...; see `grader list`).
+    pub exercise: Option<String>,
+
+    /// Grade the reference solution instead of the starter.
+    #[arg(long, conflicts_with = "path")]
+    pub solution: bool,
+
+    /// Grade the exercise found in DIR: a copy of the course, or the exercise crate itself.
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+
+    /// Use this spec file instead of the one built in (for instructors).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+
+    /// The course workspace (found on its own when the grader runs from it).
+    #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
+    pub course: Option<PathBuf>,
+
+    /// The Prometheus binary (default: `prometheus` on PATH).
+    #[arg(long, value_name = "FILE")]
+    pub prometheus_bin: Option<PathBuf>,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Language of the report (default: from the locale; pt for pt_* locales).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Seconds the app gets to open its port.
+    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    pub startup_timeout: u64,
+
+    /// Seconds each HTTP request to the app may take.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub request_timeout: u64,
+
+    /// Seconds the build may take.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub build_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable report.
+    Text,
+    /// Gradescope's results.json.
+    Json,
+}

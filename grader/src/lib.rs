@@ -1,0 +1,127 @@
+//! The course's grader: builds a student's exercise, runs it, and checks it against its spec
+//! with real HTTP requests and a real Prometheus.
+//!
+//! `main.rs` only parses arguments and maps the outcome of [`run`] to an exit code.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod compile;
+pub mod course;
+pub mod grade;
+pub mod lang;
+pub mod process;
+pub mod prometheus;
+pub mod report;
+pub mod scrape;
+pub mod spec;
+
+use std::time::Duration;
+
+use cli::{Cli, Command, Format, GradeArgs};
+use course::{Course, Which};
+use lang::Lang;
+use spec::Spec;
+
+/// The documented exit codes (see `grader --help`).
+pub mod exit {
+    pub const FULL_MARKS: u8 = 0;
+    pub const CHECKS_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const UNGRADABLE: u8 = 3;
+    pub const ENVIRONMENT: u8 = 4;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Runs the command; what it prints goes to stdout (results) and stderr (errors).
+pub async fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Some(Command::List { lang }) => list(lang.unwrap_or_else(Lang::from_env)),
+        None => grade_command(cli.grade).await,
+    }
+}
+
+fn list(lang: Lang) -> u8 {
+    match Spec::all_builtin() {
+        Ok(specs) => {
+            for s in specs {
+                println!("{:<6} {:<10} {:>3} pts  {}", s.id, s.roteiro, s.max_score(), s.title.get(lang));
+            }
+            exit::FULL_MARKS
+        }
+        Err(e) => {
+            eprintln!("grader: {e}");
+            exit::ENVIRONMENT
+        }
+    }
+}
+
+async fn grade_command(args: GradeArgs) -> u8 {
+    let lang = args.lang.unwrap_or_else(Lang::from_env);
+    let spec = match (&args.spec, &args.exercise) {
+        (Some(file), _) => Spec::from_file(file),
+        (None, Some(id)) => Spec::builtin(id),
+        (None, None) => {
+            eprintln!("grader: {}", lang.t("diga qual exercício avaliar, por exemplo `grader ex1` (veja `grader list`)", "name the exercise to grade, e.g. `grader ex1` (see `grader list`)"));
+            return exit::USAGE;
+        }
+    };
+    let spec = match spec {
+        Ok(s) => s,
+        Err(e @ spec::SpecError::Unknown(..)) => {
+            eprintln!("grader: {e}");
+            return exit::USAGE;
+        }
+        Err(e) => {
+            eprintln!("grader: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    let course = match Course::locate(args.course.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("grader: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    let which = match (args.solution, args.path) {
+        (true, _) => Which::Solution,
+        (false, Some(p)) => Which::Path(p),
+        (false, None) => Which::Starter,
+    };
+    let opts = grade::Options {
+        which,
+        prometheus_bin: args.prometheus_bin,
+        build_timeout: Duration::from_secs(args.build_timeout),
+        startup_timeout: Duration::from_secs(args.startup_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        ..grade::Options::default()
+    };
+    eprintln!("{} {} ...", lang.t("avaliando", "grading"), spec.id);
+    let report = tokio::select! {
+        r = grade::grade(&course, &spec, &opts) => r,
+        _ = tokio::signal::ctrl_c() => {
+            // Returning drops the grading future, and with it every process it started.
+            eprintln!("grader: {}", lang.t("interrompido", "interrupted"));
+            return exit::INTERRUPTED;
+        }
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("grader: {}", e.describe().get(lang));
+            return exit::ENVIRONMENT;
+        }
+    };
+    match args.format {
+        Format::Text => print!("{}", report.render_text(lang)),
+        Format::Json => println!("{:#}", report.to_gradescope(lang)),
+    }
+    if report.ungradable.is_some() {
+        exit::UNGRADABLE
+    } else if report.full_marks() {
+        exit::FULL_MARKS
+    } else {
+        exit::CHECKS_FAILED
+    }
+}

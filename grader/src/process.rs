@@ -1,0 +1,100 @@
+//! Child processes the grader owns: the student's app and Prometheus.
+//!
+//! Each runs in its own process group, with its output in a log file, and is stopped when its
+//! [`Owned`] handle is stopped or dropped: on success, on failure, on Ctrl-C (the runtime drops
+//! everything on the way out) and, on Linux, even when the grader itself is killed (the kernel
+//! sends the child SIGKILL when its parent dies).
+#![allow(unsafe_code)] // libc calls, each with its reason below.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+#[derive(Debug)]
+pub struct Owned {
+    child: Child,
+    pid: Option<i32>,
+    log: PathBuf,
+}
+
+impl Owned {
+    /// Spawns `cmd` with stdout and stderr appended to `log`.
+    pub fn spawn(mut cmd: Command, log: &Path) -> std::io::Result<Self> {
+        let out = File::create(log)?;
+        cmd.stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0)
+            .kill_on_drop(true);
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl is async-signal-safe and touches only the child's own attributes.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn()?;
+        let pid = child.id().and_then(|p| i32::try_from(p).ok());
+        Ok(Self { child, pid, log: log.to_path_buf() })
+    }
+
+    /// `Some(status)` once the process has exited.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// The last `max_lines` lines the process printed.
+    pub fn log_tail(&self, max_lines: usize) -> String {
+        tail(&self.log, max_lines)
+    }
+
+    /// SIGTERM to the whole group, up to `grace` to exit, then SIGKILL; always reaps.
+    pub async fn stop(mut self, grace: Duration) {
+        self.signal(libc::SIGTERM);
+        if tokio::time::timeout(grace, self.child.wait()).await.is_err() {
+            self.signal(libc::SIGKILL);
+            let _ = self.child.wait().await;
+        }
+        self.pid = None;
+    }
+
+    fn signal(&self, sig: i32) {
+        if let Some(pid) = self.pid {
+            // SAFETY: killpg only sends a signal; the group id is our child's own, made for it
+            // by process_group(0), so nothing else is hit.
+            unsafe {
+                libc::killpg(pid, sig);
+            }
+        }
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // Not stopped politely: kill the group now, and reap so no zombie is left.
+        if self.pid.is_some() {
+            self.signal(libc::SIGKILL);
+            let _ = self.child.start_kill();
+            let _ = self.child.try_wait();
+        }
+    }
+}
+
+/// The last `max_lines` lines of a file (reading at most its last 64 KiB).
+pub fn tail(path: &Path, max_lines: usize) -> String {
+    let Ok(mut f) = File::open(path) else { return String::new() };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)));
+    let mut bytes = Vec::new();
+    let _ = f.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(max_lines)..].join("\n")
+}

@@ -1,0 +1,144 @@
+//! The result of grading one submission, and its two renderings: a readable report and
+//! Gradescope's `results.json`.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::lang::{Lang, Text};
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub exercise: String,
+    pub title: Text,
+    pub roteiro: String,
+    /// `Some(reason)` when the submission could not be graded at all (it does not build, or
+    /// the app does not come up): every check then scores 0 and says why.
+    pub ungradable: Option<Text>,
+    pub checks: Vec<CheckResult>,
+    /// Facts about the run worth showing (which Prometheus graded it, ...).
+    pub notes: Vec<Text>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: Text,
+    pub max_score: u32,
+    pub passed: bool,
+    pub expected: Option<Text>,
+    pub seen: Option<Text>,
+    pub hint: Option<Text>,
+}
+
+impl CheckResult {
+    pub fn score(&self) -> u32 {
+        if self.passed { self.max_score } else { 0 }
+    }
+}
+
+impl Report {
+    pub fn score(&self) -> u32 {
+        self.checks.iter().map(CheckResult::score).sum()
+    }
+
+    pub fn max_score(&self) -> u32 {
+        self.checks.iter().map(|c| c.max_score).sum()
+    }
+
+    pub fn full_marks(&self) -> bool {
+        self.ungradable.is_none() && self.score() == self.max_score()
+    }
+
+    /// The readable report.
+    pub fn render_text(&self, lang: Lang) -> String {
+        let mut out = String::new();
+        let t = |pt, en| lang.t(pt, en);
+        let _ = writeln!(out, "{} — {} ({} {})", self.exercise, self.title.get(lang), t("roteiro,", "roteiro,"), self.roteiro);
+        if let Some(reason) = &self.ungradable {
+            let _ = writeln!(out, "\n{}", t("NÃO FOI POSSÍVEL AVALIAR:", "COULD NOT BE GRADED:"));
+            let _ = writeln!(out, "{}", indent(reason.get(lang), "  "));
+        }
+        out.push('\n');
+        for c in &self.checks {
+            let mark = if c.passed { "✔" } else { "✘" };
+            let _ = writeln!(out, "{mark} [{}/{}] {}", c.score(), c.max_score, c.title.get(lang));
+            if c.passed || self.ungradable.is_some() {
+                continue;
+            }
+            if let Some(e) = &c.expected {
+                let _ = writeln!(out, "{}", indent(&format!("{} {}", t("esperado:", "expected:"), e.get(lang)), "    "));
+            }
+            if let Some(s) = &c.seen {
+                let _ = writeln!(out, "{}", indent(&format!("{} {}", t("visto:", "seen:"), s.get(lang)), "    "));
+            }
+            if let Some(h) = &c.hint {
+                let _ = writeln!(out, "{}", indent(&format!("{} {}", t("dica:", "hint:"), h.get(lang)), "    "));
+            }
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "\n{}", n.get(lang));
+        }
+        let _ = writeln!(
+            out,
+            "\n{} {}/{} ({:.1}s)",
+            t("Pontuação:", "Score:"),
+            self.score(),
+            self.max_score(),
+            self.elapsed.as_secs_f64()
+        );
+        out
+    }
+
+    /// Gradescope's `results.json`: one test per check, so partial credit and per-check
+    /// feedback carry over.
+    pub fn to_gradescope(&self, lang: Lang) -> serde_json::Value {
+        let tests: Vec<_> = self
+            .checks
+            .iter()
+            .map(|c| {
+                let mut output = Vec::new();
+                if !c.passed {
+                    if let Some(e) = &c.expected {
+                        output.push(format!("{} {}", lang.t("esperado:", "expected:"), e.get(lang)));
+                    }
+                    if let Some(s) = &c.seen {
+                        output.push(format!("{} {}", lang.t("visto:", "seen:"), s.get(lang)));
+                    }
+                    if let Some(h) = &c.hint {
+                        output.push(format!("{} {}", lang.t("dica:", "hint:"), h.get(lang)));
+                    }
+                }
+                json!({
+                    "name": format!("{}: {}", c.id, c.title.get(lang)),
+                    "score": c.score(),
+                    "max_score": c.max_score,
+                    "status": if c.passed { "passed" } else { "failed" },
+                    "output": output.join("\n"),
+                    "visibility": "visible",
+                })
+            })
+            .collect();
+        let mut output: Vec<String> = self.ungradable.iter().map(|r| r.get(lang).to_string()).collect();
+        output.extend(self.notes.iter().map(|n| n.get(lang).to_string()));
+        json!({
+            "score": self.score(),
+            "max_score": self.max_score(),
+            "execution_time": (self.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+            "output": output.join("\n"),
+            "visibility": "visible",
+            "tests": tests,
+        })
+    }
+}
+
+/// Indents every line; continuation lines go under the first line's text.
+fn indent(text: &str, prefix: &str) -> String {
+    let mut lines = text.lines();
+    let Some(first) = lines.next() else { return String::new() };
+    let label = first.find(' ').map_or(0, |i| i + 1);
+    let cont = format!("{prefix}{}", " ".repeat(label));
+    std::iter::once(format!("{prefix}{first}")).chain(lines.map(|l| format!("{cont}{l}"))).collect::<Vec<_>>().join("\n")
+}
