@@ -40,25 +40,45 @@ pub enum BuildError {
     Cargo(String),
 }
 
-/// Builds the crate at `submission` as exercise `spec`; returns the executable.
-pub async fn build(course: &Course, spec: &Spec, submission: &Path, timeout: Duration) -> Result<PathBuf, BuildError> {
-    let stage = stage(course, spec, submission)?;
-    let fut = cargo_build(course, &stage, submission);
-    tokio::time::timeout(timeout, fut).await.map_err(|_| BuildError::Timeout(timeout))?
-}
-
-/// Stages `submission` and returns the staging folder.
-fn stage(course: &Course, spec: &Spec, submission: &Path) -> Result<PathBuf, BuildError> {
+/// Builds the crate at `submission` as exercise `spec`, and copies the executable into
+/// `out_dir` (so a later build of the same crate never replaces the program being graded).
+pub async fn build(
+    course: &Course,
+    spec: &Spec,
+    submission: &Path,
+    out_dir: &Path,
+    timeout: Duration,
+) -> Result<PathBuf, BuildError> {
     let mut h = DefaultHasher::new();
     submission.hash(&mut h);
     let tag = format!("{}-{:012x}", spec.id, h.finish() & 0xffff_ffff_ffff);
-    let dir = course.target_dir().join("grader/stage").join(&tag);
-    let src = dir.join("src");
-    if src.exists() {
-        std::fs::remove_dir_all(&src).map_err(|e| BuildError::Stage(format!("{}: {e}", src.display())))?;
+    let stages = course.target_dir().join("grader/stage");
+    std::fs::create_dir_all(&stages).map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
+    // One build of a staging folder at a time: two runs grading the same crate wait in turn.
+    let lock = std::fs::File::create(stages.join(format!("{tag}.lock")))
+        .map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
+    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+        .await
+        .map_err(|e| BuildError::Stage(e.to_string()))?
+        .map_err(|e| BuildError::Stage(format!("lock: {e}")))?;
+
+    let stage = stage(course, spec, submission, &stages.join(&tag), &tag)?;
+    let fut = cargo_build(course, &stage, submission);
+    let exe = tokio::time::timeout(timeout, fut).await.map_err(|_| BuildError::Timeout(timeout))??;
+    let private = out_dir.join(exe.file_name().unwrap_or_default());
+    std::fs::copy(&exe, &private).map_err(|e| BuildError::Stage(format!("{}: {e}", exe.display())))?;
+    drop(lock);
+    Ok(private)
+}
+
+/// Stages `submission` into `dir` and returns it.
+fn stage(course: &Course, spec: &Spec, submission: &Path, dir: &Path, tag: &str) -> Result<PathBuf, BuildError> {
+    let src = submission.join("src");
+    if !src.join("main.rs").is_file() {
+        return Err(BuildError::Stage(format!("{} has no src/main.rs", submission.display())));
     }
     let mut budget = (MAX_FILES, MAX_BYTES);
-    copy_tree(&submission.join("src"), &src, &mut budget)?;
+    sync_tree(&src, &dir.join("src"), &mut budget)?;
 
     let pristine = course.root.join(&spec.starter).join("Cargo.toml");
     let manifest = pristine_manifest(course, &pristine, &format!("grader-{tag}"))?;
@@ -66,29 +86,48 @@ fn stage(course: &Course, spec: &Spec, submission: &Path) -> Result<PathBuf, Bui
     if let Ok(lock) = std::fs::read(course.root.join("Cargo.lock")) {
         write(&dir.join("Cargo.lock"), &String::from_utf8_lossy(&lock))?;
     }
-    Ok(dir)
+    Ok(dir.to_path_buf())
 }
 
+/// Writes `text` unless the file already holds it, so cargo sees no change where there is none.
 fn write(path: &Path, text: &str) -> Result<(), BuildError> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
     std::fs::write(path, text).map_err(|e| BuildError::Stage(format!("{}: {e}", path.display())))
 }
 
-fn copy_tree(from: &Path, to: &Path, budget: &mut (usize, u64)) -> Result<(), BuildError> {
+/// Makes `to` a copy of `from`: changed files rewritten, others left alone (their times too),
+/// files gone from `from` removed.
+fn sync_tree(from: &Path, to: &Path, budget: &mut (usize, u64)) -> Result<(), BuildError> {
     let err = |e: std::io::Error| BuildError::Stage(format!("{}: {e}", from.display()));
     std::fs::create_dir_all(to).map_err(err)?;
+    let mut keep = std::collections::HashSet::new();
     for entry in std::fs::read_dir(from).map_err(err)? {
         let entry = entry.map_err(err)?;
         let ty = entry.file_type().map_err(err)?;
         let target = to.join(entry.file_name());
         if ty.is_dir() {
-            copy_tree(&entry.path(), &target, budget)?;
+            sync_tree(&entry.path(), &target, budget)?;
         } else if ty.is_file() {
             let len = entry.metadata().map_err(err)?.len();
             budget.0 = budget.0.checked_sub(1).ok_or_else(|| too_big(from))?;
             budget.1 = budget.1.checked_sub(len).ok_or_else(|| too_big(from))?;
-            std::fs::copy(entry.path(), &target).map_err(err)?;
+            let bytes = std::fs::read(entry.path()).map_err(err)?;
+            if std::fs::read(&target).ok().as_deref() != Some(bytes.as_slice()) {
+                std::fs::write(&target, &bytes).map_err(err)?;
+            }
+        } else {
+            // Symbolic links are not followed: a submission cannot pull in files from elsewhere.
+            continue;
         }
-        // Symbolic links are not followed: a submission cannot pull in files from elsewhere.
+        keep.insert(entry.file_name());
+    }
+    for entry in std::fs::read_dir(to).map_err(err)?.flatten() {
+        if !keep.contains(&entry.file_name()) {
+            let p = entry.path();
+            let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+        }
     }
     Ok(())
 }

@@ -80,7 +80,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         Ok(dir) => dir,
         Err(reason) => return Ok(ungradable(report, spec, both(reason.clone(), reason), started)),
     };
-    let exe = match compile::build(course, spec, &submission, opts.build_timeout).await {
+    let exe = match compile::build(course, spec, &submission, work.path(), opts.build_timeout).await {
         Ok(exe) => exe,
         Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
         Err(e @ BuildError::Compile(_)) => {

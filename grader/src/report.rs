@@ -69,13 +69,13 @@ impl Report {
                 continue;
             }
             if let Some(e) = &c.expected {
-                let _ = writeln!(out, "{}", indent(&format!("{} {}", t("esperado:", "expected:"), e.get(lang)), "    "));
+                let _ = writeln!(out, "{}", labelled(t("esperado:", "expected:"), e.get(lang), "    "));
             }
             if let Some(s) = &c.seen {
-                let _ = writeln!(out, "{}", indent(&format!("{} {}", t("visto:", "seen:"), s.get(lang)), "    "));
+                let _ = writeln!(out, "{}", labelled(t("visto:", "seen:"), s.get(lang), "    "));
             }
             if let Some(h) = &c.hint {
-                let _ = writeln!(out, "{}", indent(&format!("{} {}", t("dica:", "hint:"), h.get(lang)), "    "));
+                let _ = writeln!(out, "{}", labelled(t("dica:", "hint:"), h.get(lang), "    "));
             }
         }
         for n in &self.notes {
@@ -134,11 +134,13 @@ impl Report {
     }
 }
 
-/// Indents every line; continuation lines go under the first line's text.
 fn indent(text: &str, prefix: &str) -> String {
-    let mut lines = text.lines();
-    let Some(first) = lines.next() else { return String::new() };
-    let label = first.find(' ').map_or(0, |i| i + 1);
-    let cont = format!("{prefix}{}", " ".repeat(label));
-    std::iter::once(format!("{prefix}{first}")).chain(lines.map(|l| format!("{cont}{l}"))).collect::<Vec<_>>().join("\n")
+    text.lines().map(|l| format!("{prefix}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// `label text`, with the text's further lines hanging under its first.
+fn labelled(label: &str, text: &str, prefix: &str) -> String {
+    let hang = " ".repeat(label.chars().count() + 1);
+    let body = text.lines().collect::<Vec<_>>().join(&format!("\n{prefix}{hang}"));
+    format!("{prefix}{label} {body}")
 }

@@ -143,7 +143,8 @@ fn get() -> String {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `name{label="value",...}`: the sum of every sample of that name whose labels include
-    /// these (a series not exposed counts as 0).
+    /// these. For `delta`, a series not exposed counts as 0 (a counter not used yet); `value`
+    /// and `between` fail when no sample matches.
     pub series: String,
     /// Moved by exactly this much.
     pub delta: Option<f64>,

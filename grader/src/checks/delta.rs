@@ -27,7 +27,10 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
     for e in expect {
         let sel = Selector::parse(&e.series).expect("selectors are validated when the spec loads");
         let now = sum(&after, &sel);
-        let (ok, pt, en) = if let Some(d) = e.delta {
+        let exposed = after.select(&sel.name, &sel.labels).next().is_some();
+        let (ok, pt, en) = if (e.value.is_some() || e.between.is_some()) && !exposed {
+            (false, format!("{sel}: não aparece em /metrics"), format!("{sel}: not in /metrics"))
+        } else if let Some(d) = e.delta {
             let moved = now - sum(&before, &sel);
             counted_twice |= d > 0.0 && moved == 2.0 * d;
             (close(moved, d), format!("{sel}: variou {moved} (esperado {d})"), format!("{sel}: moved by {moved} (expected {d})"))
