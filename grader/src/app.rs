@@ -27,7 +27,10 @@ pub enum StartError {
 impl StartError {
     pub fn describe(&self) -> Text {
         match self {
-            StartError::Spawn(e) => both(format!("o app não pôde ser iniciado: {e}"), format!("the app could not be started: {e}")),
+            StartError::Spawn(e) => both(
+                format!("o app não pôde ser iniciado: {e}"),
+                format!("the app could not be started: {e}"),
+            ),
             StartError::Exited { status, output } => both(
                 format!("o app terminou logo ao iniciar ({status}). Saída:\n{output}"),
                 format!("the app exited right after starting ({status}). Output:\n{output}"),
@@ -48,13 +51,20 @@ impl StartError {
 
 /// A free TCP port on 127.0.0.1 (free when asked; the app binds it right after).
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }
 
 impl App {
     /// Starts `exe` listening on a free loopback port and waits, at most `timeout`, until the
     /// port accepts connections.
-    pub async fn start(exe: &Path, log: &Path, latency_scale: f64, timeout: Duration) -> Result<Self, StartError> {
+    pub async fn start(
+        exe: &Path,
+        log: &Path,
+        latency_scale: f64,
+        timeout: Duration,
+    ) -> Result<Self, StartError> {
         let port = free_port().map_err(|e| StartError::Spawn(e.to_string()))?;
         let mut cmd = Command::new(exe);
         cmd.env("PORT", port.to_string())
@@ -66,7 +76,10 @@ impl App {
         let start = Instant::now();
         loop {
             if let Some(status) = process.exited() {
-                return Err(StartError::Exited { status: status.to_string(), output: process.log_tail(15) });
+                return Err(StartError::Exited {
+                    status: status.to_string(),
+                    output: process.log_tail(15),
+                });
             }
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
                 return Ok(Self { process, addr });
@@ -74,7 +87,10 @@ impl App {
             if start.elapsed() > timeout {
                 let output = process.log_tail(15);
                 process.stop(Duration::from_secs(1)).await;
-                return Err(StartError::NeverListened { after: timeout, output });
+                return Err(StartError::NeverListened {
+                    after: timeout,
+                    output,
+                });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -49,11 +49,10 @@ pub async fn build(
     out_dir: &Path,
     timeout: Duration,
 ) -> Result<PathBuf, BuildError> {
-    let mut h = DefaultHasher::new();
-    submission.hash(&mut h);
-    let tag = format!("{}-{:012x}", spec.id, h.finish() & 0xffff_ffff_ffff);
+    let tag = stage_tag(&spec.id, submission);
     let stages = course.target_dir().join("grader/stage");
-    std::fs::create_dir_all(&stages).map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
+    std::fs::create_dir_all(&stages)
+        .map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
     // One build of a staging folder at a time: two runs grading the same crate wait in turn.
     let lock = std::fs::File::create(stages.join(format!("{tag}.lock")))
         .map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
@@ -64,18 +63,38 @@ pub async fn build(
 
     let stage = stage(course, spec, submission, &stages.join(&tag), &tag)?;
     let fut = cargo_build(course, &stage, submission);
-    let exe = tokio::time::timeout(timeout, fut).await.map_err(|_| BuildError::Timeout(timeout))??;
+    let exe = tokio::time::timeout(timeout, fut)
+        .await
+        .map_err(|_| BuildError::Timeout(timeout))??;
     let private = out_dir.join(exe.file_name().unwrap_or_default());
-    std::fs::copy(&exe, &private).map_err(|e| BuildError::Stage(format!("{}: {e}", exe.display())))?;
+    std::fs::copy(&exe, &private)
+        .map_err(|e| BuildError::Stage(format!("{}: {e}", exe.display())))?;
     drop(lock);
     Ok(private)
 }
 
+/// The name of a submission's staging folder and executable (`grader-<tag>`): one per
+/// exercise and submission folder.
+pub fn stage_tag(exercise: &str, submission: &Path) -> String {
+    let mut h = DefaultHasher::new();
+    submission.hash(&mut h);
+    format!("{exercise}-{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
 /// Stages `submission` into `dir` and returns it.
-fn stage(course: &Course, spec: &Spec, submission: &Path, dir: &Path, tag: &str) -> Result<PathBuf, BuildError> {
+fn stage(
+    course: &Course,
+    spec: &Spec,
+    submission: &Path,
+    dir: &Path,
+    tag: &str,
+) -> Result<PathBuf, BuildError> {
     let src = submission.join("src");
     if !src.join("main.rs").is_file() {
-        return Err(BuildError::Stage(format!("{} has no src/main.rs", submission.display())));
+        return Err(BuildError::Stage(format!(
+            "{} has no src/main.rs",
+            submission.display()
+        )));
     }
     let mut budget = (MAX_FILES, MAX_BYTES);
     sync_tree(&src, &dir.join("src"), &mut budget)?;
@@ -126,7 +145,11 @@ fn sync_tree(from: &Path, to: &Path, budget: &mut (usize, u64)) -> Result<(), Bu
     for entry in std::fs::read_dir(to).map_err(err)?.flatten() {
         if !keep.contains(&entry.file_name()) {
             let p = entry.path();
-            let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
         }
     }
     Ok(())
@@ -145,8 +168,10 @@ fn too_big(dir: &Path) -> BuildError {
 /// compiled artifacts are shared with the course's own build), and one binary named `bin`.
 fn pristine_manifest(course: &Course, manifest: &Path, bin: &str) -> Result<String, BuildError> {
     let read = |p: &Path| -> Result<DocumentMut, BuildError> {
-        let text = std::fs::read_to_string(p).map_err(|e| BuildError::Cargo(format!("{}: {e}", p.display())))?;
-        text.parse::<DocumentMut>().map_err(|e| BuildError::Cargo(format!("{}: {e}", p.display())))
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| BuildError::Cargo(format!("{}: {e}", p.display())))?;
+        text.parse::<DocumentMut>()
+            .map_err(|e| BuildError::Cargo(format!("{}: {e}", p.display())))
     };
     let root = read(&course.root.join("Cargo.toml"))?;
     let mut doc = read(manifest)?;
@@ -156,10 +181,10 @@ fn pristine_manifest(course: &Course, manifest: &Path, bin: &str) -> Result<Stri
     if let Some(pkg) = doc.get_mut("package").and_then(Item::as_table_mut) {
         let inherited = ws.and_then(|w| w.get("package")).and_then(Item::as_table);
         for (key, item) in pkg.iter_mut() {
-            if is_workspace_ref(item) {
-                if let Some(v) = inherited.and_then(|t| t.get(key.get())) {
-                    *item = v.clone();
-                }
+            if is_workspace_ref(item)
+                && let Some(v) = inherited.and_then(|t| t.get(key.get()))
+            {
+                *item = v.clone();
             }
         }
         pkg.insert("autobins", value(false));
@@ -167,15 +192,25 @@ fn pristine_manifest(course: &Course, manifest: &Path, bin: &str) -> Result<Stri
         pkg.insert("autotests", value(false));
         pkg.insert("autobenches", value(false));
     }
-    let ws_deps = ws.and_then(|w| w.get("dependencies")).and_then(Item::as_table);
+    let ws_deps = ws
+        .and_then(|w| w.get("dependencies"))
+        .and_then(Item::as_table);
     for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
-        let Some(deps) = doc.get_mut(section).and_then(Item::as_table_like_mut) else { continue };
+        let Some(deps) = doc.get_mut(section).and_then(Item::as_table_like_mut) else {
+            continue;
+        };
         for (name, item) in deps.iter_mut() {
             let from_root = is_workspace_ref(item);
-            let base = if from_root { course.root.as_path() } else { crate_dir };
+            let base = if from_root {
+                course.root.as_path()
+            } else {
+                crate_dir
+            };
             let mut dep = if from_root {
                 let Some(d) = ws_deps.and_then(|t| t.get(name.get())) else {
-                    return Err(BuildError::Cargo(format!("{name} is not a workspace dependency")));
+                    return Err(BuildError::Cargo(format!(
+                        "{name} is not a workspace dependency"
+                    )));
                 };
                 merge_dep(d, item)
             } else {
@@ -228,7 +263,10 @@ fn merge_dep(root: &Item, member: &Item) -> Item {
     }
     if let Some(m) = member.as_table_like() {
         if let Some(extra) = m.get("features").and_then(Item::as_array) {
-            let mut features = table.get("features").and_then(|f| f.as_array().cloned()).unwrap_or_default();
+            let mut features = table
+                .get("features")
+                .and_then(|f| f.as_array().cloned())
+                .unwrap_or_default();
             for f in extra.iter() {
                 features.push(f.clone());
             }
@@ -242,7 +280,9 @@ fn merge_dep(root: &Item, member: &Item) -> Item {
 }
 
 fn absolutize(dep: &mut Item, base: &Path) {
-    let Some(t) = dep.as_table_like_mut() else { return };
+    let Some(t) = dep.as_table_like_mut() else {
+        return;
+    };
     if let Some(p) = t.get("path").and_then(Item::as_str) {
         let abs = base.join(p);
         let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
@@ -250,7 +290,11 @@ fn absolutize(dep: &mut Item, base: &Path) {
     }
 }
 
-async fn cargo_build(course: &Course, stage: &Path, submission: &Path) -> Result<PathBuf, BuildError> {
+async fn cargo_build(
+    course: &Course,
+    stage: &Path,
+    submission: &Path,
+) -> Result<PathBuf, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .arg("build")
@@ -258,7 +302,7 @@ async fn cargo_build(course: &Course, stage: &Path, submission: &Path) -> Result
         .arg(stage.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(course.target_dir())
-        .arg("--message-format=json-render-diagnostics")
+        .arg("--message-format=json")
         .arg("--color=never")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -283,25 +327,37 @@ async fn cargo_build(course: &Course, stage: &Path, submission: &Path) -> Result
     let mut first_error = None;
     let mut lines = BufReader::new(stdout).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
         match msg["reason"].as_str() {
             Some("compiler-artifact") => {
                 if let Some(exe) = msg["executable"].as_str() {
                     executable = Some(PathBuf::from(exe));
                 }
             }
-            Some("compiler-message") if first_error.is_none() && msg["message"]["level"] == "error" => {
+            Some("compiler-message")
+                if first_error.is_none() && msg["message"]["level"] == "error" =>
+            {
                 first_error = msg["message"]["rendered"].as_str().map(str::to_string);
             }
             _ => {}
         }
     }
-    let status = child.wait().await.map_err(|e| BuildError::Cargo(e.to_string()))?;
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| BuildError::Cargo(e.to_string()))?;
     let stderr = stderr_task.await.unwrap_or_default();
     if status.success() {
         return executable.ok_or_else(|| BuildError::Cargo("cargo built no executable".into()));
     }
-    let shown = |text: &str| shorten(&text.replace(&stage.display().to_string(), &submission.display().to_string()));
+    let shown = |text: &str| {
+        shorten(&text.replace(
+            &stage.display().to_string(),
+            &submission.display().to_string(),
+        ))
+    };
     match first_error {
         Some(e) => Err(BuildError::Compile(shown(&e))),
         None => Err(BuildError::Cargo(shown(&stderr))),
@@ -314,5 +370,9 @@ fn shorten(text: &str) -> String {
     if lines.len() <= 20 {
         return lines.join("\n");
     }
-    format!("{}\n... ({} more lines)", lines[..20].join("\n"), lines.len() - 20)
+    format!(
+        "{}\n... ({} more lines)",
+        lines[..20].join("\n"),
+        lines.len() - 20
+    )
 }

@@ -13,7 +13,9 @@ pub struct Course {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CourseError {
-    #[error("could not find the course workspace (a Cargo.toml beside grader/specs); pass --course DIR")]
+    #[error(
+        "could not find the course workspace (a Cargo.toml beside grader/specs); pass --course DIR"
+    )]
     NotFound,
     #[error("{0} does not hold the course workspace (no Cargo.toml with grader/specs beside it)")]
     NotACourse(PathBuf),
@@ -25,16 +27,23 @@ impl Course {
     pub fn locate(explicit: Option<&Path>) -> Result<Self, CourseError> {
         if let Some(dir) = explicit {
             return if is_course(dir) {
-                Ok(Self { root: absolute(dir) })
+                Ok(Self {
+                    root: absolute(dir),
+                })
             } else {
                 Err(CourseError::NotACourse(dir.into()))
             };
         }
-        let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
+        let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(Path::to_path_buf);
         let cwd = std::env::current_dir().ok();
         built_from
             .into_iter()
-            .chain(cwd.iter().flat_map(|c| c.ancestors().map(Path::to_path_buf)))
+            .chain(
+                cwd.iter()
+                    .flat_map(|c| c.ancestors().map(Path::to_path_buf)),
+            )
             .find(|d| is_course(d))
             .map(|root| Self { root })
             .ok_or(CourseError::NotFound)

@@ -61,7 +61,10 @@ impl EnvError {
 pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Report, EnvError> {
     let started = Instant::now();
     let prometheus_bin = if spec.needs_prometheus() {
-        Some(prometheus::find_binary(opts.prometheus_bin.as_deref()).ok_or_else(|| EnvError::Prometheus(prometheus::how_to_install()))?)
+        Some(
+            prometheus::find_binary(opts.prometheus_bin.as_deref())
+                .ok_or_else(|| EnvError::Prometheus(prometheus::how_to_install()))?,
+        )
     } else {
         None
     };
@@ -78,21 +81,43 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
 
     let submission = match course.submission(spec, &opts.which) {
         Ok(dir) => dir,
-        Err(reason) => return Ok(ungradable(report, spec, both(reason.clone(), reason), started)),
+        Err(reason) => {
+            return Ok(ungradable(
+                report,
+                spec,
+                both(reason.clone(), reason),
+                started,
+            ));
+        }
     };
-    let exe = match compile::build(course, spec, &submission, work.path(), opts.build_timeout).await {
+    let exe = match compile::build(course, spec, &submission, work.path(), opts.build_timeout).await
+    {
         Ok(exe) => exe,
         Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
         Err(e @ BuildError::Compile(_)) => {
-            let reason = both(format!("o código não compila:\n{e}"), format!("the code does not compile:\n{e}"));
+            let dir = submission.display();
+            let reason = both(
+                format!("o código em {dir} não compila:\n{e}"),
+                format!("the code in {dir} does not compile:\n{e}"),
+            );
             return Ok(ungradable(report, spec, reason, started));
         }
         Err(e) => {
-            let reason = both(format!("não foi possível compilar: {e}"), format!("could not build: {e}"));
+            let reason = both(
+                format!("não foi possível compilar: {e}"),
+                format!("could not build: {e}"),
+            );
             return Ok(ungradable(report, spec, reason, started));
         }
     };
-    let app = match App::start(&exe, &work.path().join("app.log"), opts.latency_scale, opts.startup_timeout).await {
+    let app = match App::start(
+        &exe,
+        &work.path().join("app.log"),
+        opts.latency_scale,
+        opts.startup_timeout,
+    )
+    .await
+    {
         Ok(app) => app,
         Err(e) => return Ok(ungradable(report, spec, e.describe(), started)),
     };
@@ -102,14 +127,21 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         // A failure here shows in the checks that follow, with their own explanation.
         let _ = scraper.request(r).await;
     }
-    let (direct, through_prometheus): (Vec<_>, Vec<_>) =
-        spec.checks.iter().partition(|c| !matches!(c.kind, crate::spec::CheckKind::TargetUp | crate::spec::CheckKind::Promql { .. }));
+    let (direct, through_prometheus): (Vec<_>, Vec<_>) = spec.checks.iter().partition(|c| {
+        !matches!(
+            c.kind,
+            crate::spec::CheckKind::TargetUp | crate::spec::CheckKind::Promql { .. }
+        )
+    });
 
     // Checks on /metrics first, with nothing else scraping it, so what they read is only
     // what their own requests did.
     let mut results = Vec::new();
     for check in direct {
-        let mut cx = Context { scraper: &mut scraper, prometheus: None };
+        let mut cx = Context {
+            scraper: &mut scraper,
+            prometheus: None,
+        };
         results.push((check, checks::run(&check.kind, &mut cx).await));
     }
     if let Some(bin) = prometheus_bin.filter(|_| !through_prometheus.is_empty()) {
@@ -122,10 +154,16 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             }
         };
         if let Some(v) = prom.version().await {
-            report.notes.push(both(format!("Avaliado com Prometheus {v} (binário local)."), format!("Graded with Prometheus {v} (local binary).")));
+            report.notes.push(both(
+                format!("Avaliado com Prometheus {v} (binário local)."),
+                format!("Graded with Prometheus {v} (local binary)."),
+            ));
         }
         for check in through_prometheus {
-            let mut cx = Context { scraper: &mut scraper, prometheus: Some(&prom) };
+            let mut cx = Context {
+                scraper: &mut scraper,
+                prometheus: Some(&prom),
+            };
             results.push((check, checks::run(&check.kind, &mut cx).await));
         }
         prom.stop().await;
@@ -134,10 +172,15 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
 
     // Report in the spec's order, whatever order they ran in.
     for check in &spec.checks {
-        let Some((_, outcome)) = results.iter().find(|(c, _)| c.id == check.id) else { continue };
+        let Some((_, outcome)) = results.iter().find(|(c, _)| c.id == check.id) else {
+            continue;
+        };
         let hint = match (&outcome.cause, &check.hint, outcome.passed) {
             (_, _, true) => None,
-            (Some(cause), Some(h), _) => Some(both(format!("{}\n{}", cause.pt, h.pt), format!("{}\n{}", cause.en, h.en))),
+            (Some(cause), Some(h), _) => Some(both(
+                format!("{}\n{}", cause.pt, h.pt),
+                format!("{}\n{}", cause.en, h.en),
+            )),
             (c, h, _) => c.clone().or_else(|| h.clone()),
         };
         report.checks.push(CheckResult {

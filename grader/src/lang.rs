@@ -20,7 +20,11 @@ impl Lang {
             .filter_map(|v| std::env::var(v).ok())
             .find(|v| !v.is_empty())
             .unwrap_or_default();
-        if locale.to_ascii_lowercase().starts_with("pt") { Lang::Pt } else { Lang::En }
+        if locale.to_ascii_lowercase().starts_with("pt") {
+            Lang::Pt
+        } else {
+            Lang::En
+        }
     }
 
     /// Picks the sentence in this language.
@@ -48,5 +52,8 @@ impl Text {
 
 /// `Text` built from two sentences, for the grader's own messages.
 pub fn both(pt: impl Into<String>, en: impl Into<String>) -> Text {
-    Text { pt: pt.into(), en: en.into() }
+    Text {
+        pt: pt.into(),
+        en: en.into(),
+    }
 }

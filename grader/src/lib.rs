@@ -45,7 +45,13 @@ fn list(lang: Lang) -> u8 {
     match Spec::all_builtin() {
         Ok(specs) => {
             for s in specs {
-                println!("{:<6} {:<10} {:>3} pts  {}", s.id, s.roteiro, s.max_score(), s.title.get(lang));
+                println!(
+                    "{:<6} {:<10} {:>3} pts  {}",
+                    s.id,
+                    s.roteiro,
+                    s.max_score(),
+                    s.title.get(lang)
+                );
             }
             exit::FULL_MARKS
         }
@@ -62,7 +68,13 @@ async fn grade_command(args: GradeArgs) -> u8 {
         (Some(file), _) => Spec::from_file(file),
         (None, Some(id)) => Spec::builtin(id),
         (None, None) => {
-            eprintln!("grader: {}", lang.t("diga qual exercício avaliar, por exemplo `grader ex1` (veja `grader list`)", "name the exercise to grade, e.g. `grader ex1` (see `grader list`)"));
+            eprintln!(
+                "grader: {}",
+                lang.t(
+                    "diga qual exercício avaliar, por exemplo `grader ex1` (veja `grader list`)",
+                    "name the exercise to grade, e.g. `grader ex1` (see `grader list`)"
+                )
+            );
             return exit::USAGE;
         }
     };

@@ -8,7 +8,11 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { grader::exit::USAGE } else { grader::exit::FULL_MARKS });
+            return ExitCode::from(if e.use_stderr() {
+                grader::exit::USAGE
+            } else {
+                grader::exit::FULL_MARKS
+            });
         }
     };
     ExitCode::from(grader::run(cli).await)

@@ -42,7 +42,11 @@ impl Owned {
         }
         let child = cmd.spawn()?;
         let pid = child.id().and_then(|p| i32::try_from(p).ok());
-        Ok(Self { child, pid, log: log.to_path_buf() })
+        Ok(Self {
+            child,
+            pid,
+            log: log.to_path_buf(),
+        })
     }
 
     /// `Some(status)` once the process has exited.
@@ -58,7 +62,10 @@ impl Owned {
     /// SIGTERM to the whole group, up to `grace` to exit, then SIGKILL; always reaps.
     pub async fn stop(mut self, grace: Duration) {
         self.signal(libc::SIGTERM);
-        if tokio::time::timeout(grace, self.child.wait()).await.is_err() {
+        if tokio::time::timeout(grace, self.child.wait())
+            .await
+            .is_err()
+        {
             self.signal(libc::SIGKILL);
             let _ = self.child.wait().await;
         }
@@ -89,7 +96,9 @@ impl Drop for Owned {
 
 /// The last `max_lines` lines of a file (reading at most its last 64 KiB).
 pub fn tail(path: &Path, max_lines: usize) -> String {
-    let Ok(mut f) = File::open(path) else { return String::new() };
+    let Ok(mut f) = File::open(path) else {
+        return String::new();
+    };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let _ = f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)));
     let mut bytes = Vec::new();

@@ -39,22 +39,38 @@ pub fn find_binary(explicit: Option<&Path>) -> Option<PathBuf> {
         return p.is_file().then(|| p.to_path_buf());
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("prometheus")).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join("prometheus"))
+        .find(|p| p.is_file())
 }
 
 impl Prometheus {
     /// Starts Prometheus in `dir` scraping `app` every second, and waits until it is ready.
-    pub async fn start(bin: &Path, app: SocketAddr, dir: &Path, timeout: Duration) -> Result<Self, Text> {
-        let fail = |e: String| both(format!("o Prometheus não iniciou: {e}"), format!("Prometheus did not start: {e}"));
+    pub async fn start(
+        bin: &Path,
+        app: SocketAddr,
+        dir: &Path,
+        timeout: Duration,
+    ) -> Result<Self, Text> {
+        let fail = |e: String| {
+            both(
+                format!("o Prometheus não iniciou: {e}"),
+                format!("Prometheus did not start: {e}"),
+            )
+        };
         let port = free_port().map_err(|e| fail(e.to_string()))?;
         let config = dir.join("prometheus.yml");
         std::fs::write(&config, config_for(app)).map_err(|e| fail(e.to_string()))?;
         let mut cmd = Command::new(bin);
         cmd.arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .current_dir(dir);
-        let mut process = Owned::spawn(cmd, &dir.join("prometheus.log")).map_err(|e| fail(e.to_string()))?;
+        let mut process =
+            Owned::spawn(cmd, &dir.join("prometheus.log")).map_err(|e| fail(e.to_string()))?;
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
@@ -66,15 +82,22 @@ impl Prometheus {
             if let Some(status) = process.exited() {
                 return Err(fail(format!("{status}\n{}", process.log_tail(10))));
             }
-            if let Ok(r) = http.get(format!("{base}/-/ready")).send().await {
-                if r.status().is_success() {
-                    return Ok(Self { process, base, http });
-                }
+            if let Ok(r) = http.get(format!("{base}/-/ready")).send().await
+                && r.status().is_success()
+            {
+                return Ok(Self {
+                    process,
+                    base,
+                    http,
+                });
             }
             if start.elapsed() > timeout {
                 let tail = process.log_tail(10);
                 process.stop(Duration::from_secs(2)).await;
-                return Err(fail(format!("not ready after {}s\n{tail}", timeout.as_secs())));
+                return Err(fail(format!(
+                    "not ready after {}s\n{tail}",
+                    timeout.as_secs()
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -82,7 +105,15 @@ impl Prometheus {
 
     /// The version Prometheus reports, e.g. "2.42.0".
     pub async fn version(&self) -> Option<String> {
-        let v: Value = self.http.get(format!("{}/api/v1/status/buildinfo", self.base)).send().await.ok()?.json().await.ok()?;
+        let v: Value = self
+            .http
+            .get(format!("{}/api/v1/status/buildinfo", self.base))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         v["data"]["version"].as_str().map(str::to_string)
     }
 
@@ -92,24 +123,33 @@ impl Prometheus {
         let start = Instant::now();
         let mut last = (String::from("unknown"), String::new());
         while start.elapsed() < timeout {
-            if let Ok(r) = self.http.get(format!("{}/api/v1/targets", self.base)).send().await {
-                if let Ok(v) = r.json::<Value>().await {
-                    let targets = v["data"]["activeTargets"].as_array().cloned().unwrap_or_default();
-                    if let Some(t) = targets.iter().find(|t| t["labels"]["job"] == APP_JOB) {
-                        let health = t["health"].as_str().unwrap_or("unknown").to_string();
-                        let error = t["lastError"].as_str().unwrap_or_default().to_string();
-                        if health == "up" && error.is_empty() {
-                            return Ok(());
-                        }
-                        last = (health, error);
+            if let Ok(r) = self
+                .http
+                .get(format!("{}/api/v1/targets", self.base))
+                .send()
+                .await
+                && let Ok(v) = r.json::<Value>().await
+            {
+                let targets = v["data"]["activeTargets"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(t) = targets.iter().find(|t| t["labels"]["job"] == APP_JOB) {
+                    let health = t["health"].as_str().unwrap_or("unknown").to_string();
+                    let error = t["lastError"].as_str().unwrap_or_default().to_string();
+                    if health == "up" && error.is_empty() {
+                        return Ok(());
                     }
+                    last = (health, error);
                 }
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         let (health, error) = last;
         Err(both(
-            format!("o alvo `{APP_JOB}` está `{health}` no Prometheus; último erro de coleta: {error}"),
+            format!(
+                "o alvo `{APP_JOB}` está `{health}` no Prometheus; último erro de coleta: {error}"
+            ),
             format!("target `{APP_JOB}` is `{health}` in Prometheus; last scrape error: {error}"),
         ))
     }
@@ -117,13 +157,30 @@ impl Prometheus {
     /// Evaluates `query` now; the number of series it returns.
     pub async fn query(&self, query: &str) -> Result<usize, Text> {
         let url = format!("{}/api/v1/query", self.base);
-        let r = self.http.get(url).query(&[("query", query)]).send().await.map_err(|e| {
-            both(format!("a consulta ao Prometheus falhou: {e}"), format!("the Prometheus query failed: {e}"))
+        let r = self
+            .http
+            .get(url)
+            .query(&[("query", query)])
+            .send()
+            .await
+            .map_err(|e| {
+                both(
+                    format!("a consulta ao Prometheus falhou: {e}"),
+                    format!("the Prometheus query failed: {e}"),
+                )
+            })?;
+        let v: Value = r.json().await.map_err(|e| {
+            both(
+                format!("resposta inválida: {e}"),
+                format!("invalid answer: {e}"),
+            )
         })?;
-        let v: Value = r.json().await.map_err(|e| both(format!("resposta inválida: {e}"), format!("invalid answer: {e}")))?;
         if v["status"] != "success" {
             let e = v["error"].as_str().unwrap_or("?");
-            return Err(both(format!("o Prometheus recusou `{query}`: {e}"), format!("Prometheus refused `{query}`: {e}")));
+            return Err(both(
+                format!("o Prometheus recusou `{query}`: {e}"),
+                format!("Prometheus refused `{query}`: {e}"),
+            ));
         }
         Ok(match &v["data"]["result"] {
             Value::Array(a) => a.len(),

@@ -56,26 +56,55 @@ impl Report {
     pub fn render_text(&self, lang: Lang) -> String {
         let mut out = String::new();
         let t = |pt, en| lang.t(pt, en);
-        let _ = writeln!(out, "{} — {} ({} {})", self.exercise, self.title.get(lang), t("roteiro,", "roteiro,"), self.roteiro);
+        let _ = writeln!(
+            out,
+            "{} — {} ({} {})",
+            self.exercise,
+            self.title.get(lang),
+            t("roteiro,", "roteiro,"),
+            self.roteiro
+        );
         if let Some(reason) = &self.ungradable {
-            let _ = writeln!(out, "\n{}", t("NÃO FOI POSSÍVEL AVALIAR:", "COULD NOT BE GRADED:"));
+            let _ = writeln!(
+                out,
+                "\n{}",
+                t("NÃO FOI POSSÍVEL AVALIAR:", "COULD NOT BE GRADED:")
+            );
             let _ = writeln!(out, "{}", indent(reason.get(lang), "  "));
         }
         out.push('\n');
         for c in &self.checks {
             let mark = if c.passed { "✔" } else { "✘" };
-            let _ = writeln!(out, "{mark} [{}/{}] {}", c.score(), c.max_score, c.title.get(lang));
+            let _ = writeln!(
+                out,
+                "{mark} [{}/{}] {}",
+                c.score(),
+                c.max_score,
+                c.title.get(lang)
+            );
             if c.passed || self.ungradable.is_some() {
                 continue;
             }
             if let Some(e) = &c.expected {
-                let _ = writeln!(out, "{}", labelled(t("esperado:", "expected:"), e.get(lang), "    "));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    labelled(t("esperado:", "expected:"), e.get(lang), "    ")
+                );
             }
             if let Some(s) = &c.seen {
-                let _ = writeln!(out, "{}", labelled(t("visto:", "seen:"), s.get(lang), "    "));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    labelled(t("visto:", "seen:"), s.get(lang), "    ")
+                );
             }
             if let Some(h) = &c.hint {
-                let _ = writeln!(out, "{}", labelled(t("dica:", "hint:"), h.get(lang), "    "));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    labelled(t("dica:", "hint:"), h.get(lang), "    ")
+                );
             }
         }
         for n in &self.notes {
@@ -102,7 +131,11 @@ impl Report {
                 let mut output = Vec::new();
                 if !c.passed {
                     if let Some(e) = &c.expected {
-                        output.push(format!("{} {}", lang.t("esperado:", "expected:"), e.get(lang)));
+                        output.push(format!(
+                            "{} {}",
+                            lang.t("esperado:", "expected:"),
+                            e.get(lang)
+                        ));
                     }
                     if let Some(s) = &c.seen {
                         output.push(format!("{} {}", lang.t("visto:", "seen:"), s.get(lang)));
@@ -121,7 +154,11 @@ impl Report {
                 })
             })
             .collect();
-        let mut output: Vec<String> = self.ungradable.iter().map(|r| r.get(lang).to_string()).collect();
+        let mut output: Vec<String> = self
+            .ungradable
+            .iter()
+            .map(|r| r.get(lang).to_string())
+            .collect();
         output.extend(self.notes.iter().map(|n| n.get(lang).to_string()));
         json!({
             "score": self.score(),
@@ -135,12 +172,18 @@ impl Report {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines().map(|l| format!("{prefix}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `label text`, with the text's further lines hanging under its first.
 fn labelled(label: &str, text: &str, prefix: &str) -> String {
     let hang = " ".repeat(label.chars().count() + 1);
-    let body = text.lines().collect::<Vec<_>>().join(&format!("\n{prefix}{hang}"));
+    let body = text
+        .lines()
+        .collect::<Vec<_>>()
+        .join(&format!("\n{prefix}{hang}"));
     format!("{prefix}{label} {body}")
 }

@@ -31,7 +31,12 @@ impl Scraper {
             .no_proxy()
             .build()
             .expect("a client with no TLS and no proxy always builds");
-        Self { http, metrics_url: format!("{base}/metrics"), base, stuck: None }
+        Self {
+            http,
+            metrics_url: format!("{base}/metrics"),
+            base,
+            stuck: None,
+        }
     }
 
     pub async fn scrape(&mut self) -> Result<Scrape, Text> {
@@ -47,7 +52,10 @@ impl Scraper {
                         "GET /metrics did not answer in time (does the handler block or wait for something that never comes?)",
                     )
                 } else {
-                    both(format!("GET /metrics falhou: {e}"), format!("GET /metrics failed: {e}"))
+                    both(
+                        format!("GET /metrics falhou: {e}"),
+                        format!("GET /metrics failed: {e}"),
+                    )
                 };
                 self.stuck = Some(reason.clone());
                 return Err(reason);
@@ -60,7 +68,10 @@ impl Scraper {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let body = response.text().await.map_err(|e| {
-            both(format!("o corpo de /metrics não pôde ser lido: {e}"), format!("the /metrics body could not be read: {e}"))
+            both(
+                format!("o corpo de /metrics não pôde ser lido: {e}"),
+                format!("the /metrics body could not be read: {e}"),
+            )
         })?;
         if !status.is_success() {
             let first = body.lines().next().unwrap_or_default();
@@ -71,30 +82,54 @@ impl Scraper {
         }
         let exposition = exposition::parse(&body).map_err(|e| {
             both(
-                format!("/metrics não está no formato de exposição do Prometheus: linha {}: {}\n  {}", e.line, e.message, e.text),
-                format!("/metrics is not in Prometheus's exposition format: line {}: {}\n  {}", e.line, e.message, e.text),
+                format!(
+                    "/metrics não está no formato de exposição do Prometheus: linha {}: {}\n  {}",
+                    e.line, e.message, e.text
+                ),
+                format!(
+                    "/metrics is not in Prometheus's exposition format: line {}: {}\n  {}",
+                    e.line, e.message, e.text
+                ),
             )
         })?;
-        Ok(Scrape { exposition, content_type })
+        Ok(Scrape {
+            exposition,
+            content_type,
+        })
     }
 
     /// Makes `req` (all `times` of it, concurrently) and checks each answer's status.
     pub async fn request(&self, req: &Request) -> Result<(), Text> {
         let one = || async {
-            let method = reqwest::Method::from_bytes(req.method.as_bytes())
-                .map_err(|_| both(format!("método inválido {}", req.method), format!("invalid method {}", req.method)))?;
-            let mut r = self.http.request(method, format!("{}{}", self.base, req.path));
+            let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
+                both(
+                    format!("método inválido {}", req.method),
+                    format!("invalid method {}", req.method),
+                )
+            })?;
+            let mut r = self
+                .http
+                .request(method, format!("{}{}", self.base, req.path));
             if let Some(json) = &req.json {
-                r = r.header("content-type", "application/json").body(json.clone());
+                r = r
+                    .header("content-type", "application/json")
+                    .body(json.clone());
             }
             let what = format!("{} {}", req.method, req.path);
-            let answer = r.send().await.map_err(|e| {
-                both(format!("{what} falhou: {e}"), format!("{what} failed: {e}"))
-            })?;
+            let answer = r
+                .send()
+                .await
+                .map_err(|e| both(format!("{what} falhou: {e}"), format!("{what} failed: {e}")))?;
             match req.status {
                 Some(want) if answer.status().as_u16() != want => Err(both(
-                    format!("{what} respondeu {} (esperado {want})", answer.status().as_u16()),
-                    format!("{what} answered {} (expected {want})", answer.status().as_u16()),
+                    format!(
+                        "{what} respondeu {} (esperado {want})",
+                        answer.status().as_u16()
+                    ),
+                    format!(
+                        "{what} answered {} (expected {want})",
+                        answer.status().as_u16()
+                    ),
                 )),
                 _ => Ok(()),
             }

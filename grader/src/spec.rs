@@ -86,13 +86,20 @@ pub enum CheckKind {
         value: Option<f64>,
     },
     /// Make requests and check series moved by exactly what they did.
-    Delta { requests: Vec<Request>, expect: Vec<Expect> },
+    Delta {
+        requests: Vec<Request>,
+        expect: Vec<Expect>,
+    },
     /// Every label set of `counter` has a `histogram` whose `_count` equals it.
     HistogramCount { histogram: String, counter: String },
     /// A real Prometheus scrapes the app: the target is up, with no scrape error.
     TargetUp,
     /// A query through Prometheus's HTTP API returns at least `min_series` series.
-    Promql { query: String, #[serde(default = "one_usize")] min_series: usize },
+    Promql {
+        query: String,
+        #[serde(default = "one_usize")]
+        min_series: usize,
+    },
 }
 
 fn one_usize() -> usize {
@@ -170,14 +177,22 @@ impl Selector {
             Some(i) => (&s[..i], Some(&s[i + 1..])),
             None => (s, None),
         };
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        {
             return Err(format!("bad metric name in selector `{s}`"));
         }
         let mut labels = Vec::new();
         if let Some(rest) = rest {
-            let body = rest.strip_suffix('}').ok_or_else(|| format!("selector `{s}` lacks `}}`"))?;
+            let body = rest
+                .strip_suffix('}')
+                .ok_or_else(|| format!("selector `{s}` lacks `}}`"))?;
             for pair in body.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (k, v) = pair.split_once('=').ok_or_else(|| format!("bad label `{pair}` in `{s}`"))?;
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("bad label `{pair}` in `{s}`"))?;
                 let v = v.trim();
                 let v = v
                     .strip_prefix('"')
@@ -186,7 +201,10 @@ impl Selector {
                 labels.push((k.trim().to_string(), v.to_string()));
             }
         }
-        Ok(Self { name: name.to_string(), labels })
+        Ok(Self {
+            name: name.to_string(),
+            labels,
+        })
     }
 }
 
@@ -194,7 +212,11 @@ impl std::fmt::Display for Selector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)?;
         if !self.labels.is_empty() {
-            let l: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            let l: Vec<String> = self
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{v}\""))
+                .collect();
             write!(f, "{{{}}}", l.join(","))?;
         }
         Ok(())
@@ -203,8 +225,10 @@ impl std::fmt::Display for Selector {
 
 impl Spec {
     pub fn from_toml(origin: &str, text: &str) -> Result<Self, SpecError> {
-        let spec: Spec = toml::from_str(text).map_err(|e| SpecError::Invalid(origin.into(), e.to_string()))?;
-        spec.validate().map_err(|e| SpecError::Invalid(origin.into(), e))?;
+        let spec: Spec =
+            toml::from_str(text).map_err(|e| SpecError::Invalid(origin.into(), e.to_string()))?;
+        spec.validate()
+            .map_err(|e| SpecError::Invalid(origin.into(), e))?;
         Ok(spec)
     }
 
@@ -235,7 +259,9 @@ impl Spec {
     }
 
     pub fn needs_prometheus(&self) -> bool {
-        self.checks.iter().any(|c| matches!(c.kind, CheckKind::TargetUp | CheckKind::Promql { .. }))
+        self.checks
+            .iter()
+            .any(|c| matches!(c.kind, CheckKind::TargetUp | CheckKind::Promql { .. }))
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -255,11 +281,19 @@ impl Spec {
             }
             if let CheckKind::Delta { expect, requests } = &c.kind {
                 if requests.is_empty() && expect.iter().any(|e| e.delta.is_some()) {
-                    return Err(format!("check `{}` expects a delta but makes no request", c.id));
+                    return Err(format!(
+                        "check `{}` expects a delta but makes no request",
+                        c.id
+                    ));
                 }
                 for e in expect {
                     Selector::parse(&e.series).map_err(|m| format!("check `{}`: {m}", c.id))?;
-                    let set = [e.delta.is_some(), e.value.is_some(), e.between.is_some(), e.max_series.is_some()];
+                    let set = [
+                        e.delta.is_some(),
+                        e.value.is_some(),
+                        e.between.is_some(),
+                        e.max_series.is_some(),
+                    ];
                     if set.iter().filter(|b| **b).count() != 1 {
                         return Err(format!(
                             "check `{}`: each expect needs exactly one of delta, value, between, max_series",
@@ -286,10 +320,19 @@ mod tests {
 
     #[test]
     fn selectors_parse_and_print_back() {
-        let s = Selector::parse(r#"http_requests_total{method="GET", endpoint="/produto/{produto_id}"}"#).unwrap();
+        let s = Selector::parse(
+            r#"http_requests_total{method="GET", endpoint="/produto/{produto_id}"}"#,
+        )
+        .unwrap();
         assert_eq!(s.name, "http_requests_total");
-        assert_eq!(s.labels[1], ("endpoint".into(), "/produto/{produto_id}".into()));
-        assert_eq!(s.to_string(), r#"http_requests_total{method="GET",endpoint="/produto/{produto_id}"}"#);
+        assert_eq!(
+            s.labels[1],
+            ("endpoint".into(), "/produto/{produto_id}".into())
+        );
+        assert_eq!(
+            s.to_string(),
+            r#"http_requests_total{method="GET",endpoint="/produto/{produto_id}"}"#
+        );
         assert!(Selector::parse("x{a=b}").is_err());
         assert!(Selector::parse("{a=\"b\"}").is_err());
     }
@@ -311,6 +354,11 @@ mod tests {
         let err = Spec::from_toml("dup", &dup).unwrap_err().to_string();
         assert!(err.contains("appears twice"), "{err}");
         let v2 = base.replace("format_version = 1", "format_version = 2") + "checks = []";
-        assert!(Spec::from_toml("v2", &v2).unwrap_err().to_string().contains("format_version 2"));
+        assert!(
+            Spec::from_toml("v2", &v2)
+                .unwrap_err()
+                .to_string()
+                .contains("format_version 2")
+        );
     }
 }

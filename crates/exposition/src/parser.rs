@@ -331,16 +331,15 @@ impl Parser {
                         continue;
                     }
                     let sample_name = format!("{name}{suffix}");
-                    if let Some(&j) = self.by_name.get(&sample_name) {
-                        if let (false, Some(sample)) =
+                    if let Some(&j) = self.by_name.get(&sample_name)
+                        && let (false, Some(sample)) =
                             (self.meta[j].declared(), self.meta[j].first_sample_line)
-                        {
-                            return Err(line.error(format!(
-                                "TYPE line for '{name}' comes after its samples \
+                    {
+                        return Err(line.error(format!(
+                            "TYPE line for '{name}' comes after its samples \
                                  ('{sample_name}' on line {sample}); put HELP and TYPE \
                                  before the samples"
-                            )));
-                        }
+                        )));
                     }
                 }
                 let i = self.new_family(line, name, kind);
@@ -466,10 +465,11 @@ impl Parser {
             let Some(base) = sample_name.strip_suffix(suffix) else {
                 continue;
             };
-            if let Some(&i) = self.by_name.get(base) {
-                if allows(self.families[i].kind, suffix) && best.is_none_or(|(b, _)| i > b) {
-                    best = Some((i, suffix));
-                }
+            if let Some(&i) = self.by_name.get(base)
+                && allows(self.families[i].kind, suffix)
+                && best.is_none_or(|(b, _)| i > b)
+            {
+                best = Some((i, suffix));
             }
         }
         best
@@ -477,13 +477,13 @@ impl Parser {
 
     /// Rejects a sample that matches no family but is evidently meant for one.
     fn check_stray(&self, line: &Line<'_>, sample_name: &str) -> Result<(), ParseError> {
-        if let Some(&i) = self.by_name.get(sample_name) {
-            if self.families[i].kind == MetricKind::Histogram {
-                return Err(line.error(format!(
-                    "histogram '{sample_name}' cannot have a sample named '{sample_name}'; use \
+        if let Some(&i) = self.by_name.get(sample_name)
+            && self.families[i].kind == MetricKind::Histogram
+        {
+            return Err(line.error(format!(
+                "histogram '{sample_name}' cannot have a sample named '{sample_name}'; use \
                      {sample_name}_bucket{{le=\"...\"}}, {sample_name}_sum and {sample_name}_count"
-                )));
-            }
+            )));
         }
         let Some(cur) = self.current else {
             return Ok(());

@@ -15,10 +15,30 @@ pub struct Produto {
 
 /// The catalogue at start-up, as in the roteiro.
 pub const PRODUTOS: [Produto; 4] = [
-    Produto { id: 1, nome: "Notebook", preco: 2500.00, estoque: 10 },
-    Produto { id: 2, nome: "Mouse", preco: 50.00, estoque: 100 },
-    Produto { id: 3, nome: "Teclado", preco: 150.00, estoque: 50 },
-    Produto { id: 4, nome: "Monitor", preco: 800.00, estoque: 20 },
+    Produto {
+        id: 1,
+        nome: "Notebook",
+        preco: 2500.00,
+        estoque: 10,
+    },
+    Produto {
+        id: 2,
+        nome: "Mouse",
+        preco: 50.00,
+        estoque: 100,
+    },
+    Produto {
+        id: 3,
+        nome: "Teclado",
+        preco: 150.00,
+        estoque: 50,
+    },
+    Produto {
+        id: 4,
+        nome: "Monitor",
+        preco: 800.00,
+        estoque: 20,
+    },
 ];
 
 /// Payment methods the checkout accepts. A closed list, so `metodo_pagamento` stays a label
@@ -41,7 +61,11 @@ pub(crate) struct Catalogo {
 
 impl Default for Catalogo {
     fn default() -> Self {
-        Self { produtos: PRODUTOS.to_vec(), usuarios_ativos: 0, itens_no_carrinho: 0 }
+        Self {
+            produtos: PRODUTOS.to_vec(),
+            usuarios_ativos: 0,
+            itens_no_carrinho: 0,
+        }
     }
 }
 
@@ -79,7 +103,9 @@ impl Catalogo {
             .find(|p| p.id == id)
             .ok_or(Recusa::ProdutoInexistente)?;
         if produto.estoque < quantidade {
-            return Err(Recusa::EstoqueInsuficiente { disponivel: produto.estoque });
+            return Err(Recusa::EstoqueInsuficiente {
+                disponivel: produto.estoque,
+            });
         }
         produto.estoque -= quantidade;
         self.itens_no_carrinho = self.itens_no_carrinho.saturating_sub(u64::from(quantidade));
@@ -97,14 +123,20 @@ mod tests {
         for _ in 0..10 {
             c.comprar(1, 1).unwrap();
         }
-        assert_eq!(c.comprar(1, 1), Err(Recusa::EstoqueInsuficiente { disponivel: 0 }));
+        assert_eq!(
+            c.comprar(1, 1),
+            Err(Recusa::EstoqueInsuficiente { disponivel: 0 })
+        );
         assert_eq!(c.produto(1).unwrap().estoque, 0);
     }
 
     #[test]
     fn a_refused_purchase_changes_nothing() {
         let mut c = Catalogo::default();
-        assert_eq!(c.comprar(4, 21), Err(Recusa::EstoqueInsuficiente { disponivel: 20 }));
+        assert_eq!(
+            c.comprar(4, 21),
+            Err(Recusa::EstoqueInsuficiente { disponivel: 20 })
+        );
         assert_eq!(c.produto(4).unwrap().estoque, 20);
         assert_eq!(c.comprar(9, 1), Err(Recusa::ProdutoInexistente));
     }

@@ -24,6 +24,10 @@ pub struct Config {
 impl Config {
     /// The defaults, as if started with no flags and no environment.
     pub fn local(port: u16) -> Self {
-        Self { port, bind: IpAddr::from([127, 0, 0, 1]), latency_scale: 1.0 }
+        Self {
+            port,
+            bind: IpAddr::from([127, 0, 0, 1]),
+            latency_scale: 1.0,
+        }
     }
 }

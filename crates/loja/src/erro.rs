@@ -13,7 +13,10 @@ pub struct ErroApi {
 
 impl ErroApi {
     pub fn new(status: StatusCode, mensagem: impl Into<String>) -> Self {
-        Self { status, mensagem: mensagem.into() }
+        Self {
+            status,
+            mensagem: mensagem.into(),
+        }
     }
 }
 
@@ -28,6 +31,9 @@ impl IntoResponse for ErroApi {
 /// JSON. The roteiro's Flask app raises instead.
 impl From<JsonRejection> for ErroApi {
     fn from(r: JsonRejection) -> Self {
-        Self::new(r.status(), format!("corpo JSON inválido: {}", r.body_text()))
+        Self::new(
+            r.status(),
+            format!("corpo JSON inválido: {}", r.body_text()),
+        )
     }
 }

@@ -63,7 +63,10 @@ pub fn app(eventos: Arc<dyn Eventos>, config: &Config) -> Router {
         .route("/checkout", post(checkout))
         .route("/logout", get(logout))
         .with_state(loja)
-        .route_layer(middleware::from_fn_with_state(injetor.clone(), falhas::aplicar))
+        .route_layer(middleware::from_fn_with_state(
+            injetor.clone(),
+            falhas::aplicar,
+        ))
         .merge(falhas::rotas(injetor))
 }
 
@@ -87,7 +90,10 @@ async fn detalhes_produto(
 ) -> Result<Json<Produto>, ErroApi> {
     let inicio = Instant::now();
     loja.latencia(0.05..0.15).await;
-    let produto = produto_id.parse().ok().and_then(|id| loja.catalogo().produto(id).cloned());
+    let produto = produto_id
+        .parse()
+        .ok()
+        .and_then(|id| loja.catalogo().produto(id).cloned());
     loja.eventos.busca(inicio.elapsed());
     produto
         .map(Json)
@@ -135,15 +141,18 @@ async fn adicionar_ao_carrinho(
     corpo: Result<Json<ItemCarrinho>, JsonRejection>,
 ) -> Result<Json<Value>, ErroApi> {
     let Json(item) = corpo?;
-    let produto_id = item.produto_id.ok_or_else(|| {
-        ErroApi::new(StatusCode::UNPROCESSABLE_ENTITY, "informe produto_id")
-    })?;
+    let produto_id = item
+        .produto_id
+        .ok_or_else(|| ErroApi::new(StatusCode::UNPROCESSABLE_ENTITY, "informe produto_id"))?;
     let quantidade = quantidade_valida(item.quantidade)?;
     loja.latencia(0.2..0.4).await;
     let total = {
         let mut catalogo = loja.catalogo();
         if catalogo.produto(produto_id).is_none() {
-            return Err(ErroApi::new(StatusCode::NOT_FOUND, "Produto não encontrado"));
+            return Err(ErroApi::new(
+                StatusCode::NOT_FOUND,
+                "Produto não encontrado",
+            ));
         }
         catalogo.adicionar_ao_carrinho(quantidade)
     };
@@ -187,7 +196,10 @@ async fn checkout(
     let (produto, itens) = match venda {
         Ok(v) => v,
         Err(Recusa::ProdutoInexistente) => {
-            return Err(ErroApi::new(StatusCode::NOT_FOUND, "Produto não encontrado"));
+            return Err(ErroApi::new(
+                StatusCode::NOT_FOUND,
+                "Produto não encontrado",
+            ));
         }
         Err(Recusa::EstoqueInsuficiente { disponivel }) => {
             let msg = format!("Estoque insuficiente: restam {disponivel}");
@@ -214,6 +226,9 @@ async fn logout(State(loja): State<Loja>) -> Json<Value> {
 fn quantidade_valida(q: Option<u32>) -> Result<u32, ErroApi> {
     match q.unwrap_or(1) {
         q @ 1..=100 => Ok(q),
-        _ => Err(ErroApi::new(StatusCode::UNPROCESSABLE_ENTITY, "quantidade vai de 1 a 100")),
+        _ => Err(ErroApi::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "quantidade vai de 1 a 100",
+        )),
     }
 }

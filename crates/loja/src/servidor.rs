@@ -10,11 +10,13 @@ use crate::Config;
 /// in flight finish and returns.
 pub async fn serve(app: Router, config: &Config) -> io::Result<()> {
     let addr = SocketAddr::new(config.bind, config.port);
-    let listener = TcpListener::bind(addr).await.map_err(|e| {
-        io::Error::new(e.kind(), format!("não consegui abrir {addr}: {e}"))
-    })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| io::Error::new(e.kind(), format!("não consegui abrir {addr}: {e}")))?;
     eprintln!("loja ouvindo em http://{}", listener.local_addr()?);
-    axum::serve(listener, app).with_graceful_shutdown(sinal_de_parada()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(sinal_de_parada())
+        .await
 }
 
 async fn sinal_de_parada() {

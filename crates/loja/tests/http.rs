@@ -17,7 +17,10 @@ impl Eventos for Gravador {
         self.0.lock().unwrap().push(format!("ativos {n}"));
     }
     fn estoque_atualizado(&self, p: &Produto) {
-        self.0.lock().unwrap().push(format!("estoque {} {}", p.id, p.estoque));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("estoque {} {}", p.id, p.estoque));
     }
     fn produto_no_carrinho(&self, id: u32, q: u32) {
         self.0.lock().unwrap().push(format!("carrinho {id} {q}"));
@@ -51,11 +54,20 @@ impl Loja {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { base, http: reqwest::Client::new(), eventos }
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            eventos,
+        }
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         (r.status(), r.json().await.unwrap())
     }
 
@@ -76,20 +88,36 @@ impl Loja {
 #[tokio::test]
 async fn routes_answer_with_the_roteiros_keys() {
     let loja = Loja::start().await;
-    assert_eq!(loja.get("/").await.1["mensagem"], "Bem-vindo ao E-commerce de Teste");
+    assert_eq!(
+        loja.get("/").await.1["mensagem"],
+        "Bem-vindo ao E-commerce de Teste"
+    );
     let (s, produtos) = loja.get("/produtos").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(produtos[0], json!({"id": 1, "nome": "Notebook", "preco": 2500.0, "estoque": 10}));
+    assert_eq!(
+        produtos[0],
+        json!({"id": 1, "nome": "Notebook", "preco": 2500.0, "estoque": 10})
+    );
     assert_eq!(produtos.as_array().unwrap().len(), 4);
     assert_eq!(loja.get("/produto/3").await.1["nome"], "Teclado");
     let (s, v) = loja.get("/produto/9").await;
-    assert_eq!((s, v), (StatusCode::NOT_FOUND, json!({"erro": "Produto não encontrado"})));
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"erro": "Produto não encontrado"})
+        )
+    );
     assert_eq!(loja.get("/produto/abc").await.0, StatusCode::NOT_FOUND);
-    let (s, v) = loja.post("/carrinho", Some(json!({"produto_id": 2, "quantidade": 3}))).await;
+    let (s, v) = loja
+        .post("/carrinho", Some(json!({"produto_id": 2, "quantidade": 3})))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["produto_id"], 2);
     assert_eq!(v["quantidade"], 3);
-    let (s, v) = loja.post("/checkout", Some(json!({"metodo_pagamento": "pix"}))).await;
+    let (s, v) = loja
+        .post("/checkout", Some(json!({"metodo_pagamento": "pix"})))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["mensagem"], "Compra realizada com sucesso");
     assert!((1000..=9999).contains(&v["pedido_id"].as_u64().unwrap()));
@@ -105,7 +133,11 @@ async fn bad_bodies_are_4xx_json_errors() {
     let loja = Loja::start().await;
     for path in ["/carrinho", "/checkout"] {
         let (s, v) = loja.post(path, None).await;
-        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path} without a body");
+        assert_eq!(
+            s,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{path} without a body"
+        );
         assert!(v["erro"].as_str().unwrap().contains("JSON"), "{v}");
         let r = loja
             .http
@@ -115,14 +147,20 @@ async fn bad_bodies_are_4xx_json_errors() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path} with broken JSON");
+        assert_eq!(
+            r.status(),
+            StatusCode::BAD_REQUEST,
+            "{path} with broken JSON"
+        );
         assert!(r.json::<Value>().await.unwrap()["erro"].is_string());
     }
     let (s, _) = loja.post("/carrinho", Some(json!({"quantidade": 1}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = loja.post("/carrinho", Some(json!({"produto_id": 7}))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, v) = loja.post("/checkout", Some(json!({"metodo_pagamento": "bitcoin"}))).await;
+    let (s, v) = loja
+        .post("/checkout", Some(json!({"metodo_pagamento": "bitcoin"})))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v["erro"].as_str().unwrap().contains("pix"));
     let (s, _) = loja.post("/checkout", Some(json!({"quantidade": 0}))).await;
@@ -134,8 +172,14 @@ async fn bad_bodies_are_4xx_json_errors() {
 async fn stock_stops_at_zero_and_the_sale_is_refused() {
     let loja = Loja::start().await;
     let compra = json!({"produto_id": 1, "quantidade": 4, "metodo_pagamento": "debito"});
-    assert_eq!(loja.post("/checkout", Some(compra.clone())).await.0, StatusCode::OK);
-    assert_eq!(loja.post("/checkout", Some(compra.clone())).await.0, StatusCode::OK);
+    assert_eq!(
+        loja.post("/checkout", Some(compra.clone())).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        loja.post("/checkout", Some(compra.clone())).await.0,
+        StatusCode::OK
+    );
     let (s, v) = loja.post("/checkout", Some(compra)).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(v["erro"].as_str().unwrap().contains("restam 2"), "{v}");
@@ -146,12 +190,21 @@ async fn stock_stops_at_zero_and_the_sale_is_refused() {
 async fn events_report_each_business_change() {
     let loja = Loja::start().await;
     let inicial = loja.events();
-    assert_eq!(inicial, ["estoque 1 10", "estoque 2 100", "estoque 3 50", "estoque 4 20"]);
+    assert_eq!(
+        inicial,
+        [
+            "estoque 1 10",
+            "estoque 2 100",
+            "estoque 3 50",
+            "estoque 4 20"
+        ]
+    );
     loja.get("/").await;
     loja.get("/logout").await;
     loja.get("/logout").await;
     assert_eq!(loja.events(), ["ativos 1", "ativos 0", "ativos 0"]);
-    loja.post("/carrinho", Some(json!({"produto_id": 4, "quantidade": 2}))).await;
+    loja.post("/carrinho", Some(json!({"produto_id": 4, "quantidade": 2})))
+        .await;
     assert_eq!(loja.events(), ["carrinho 4 2", "itens 2"]);
     let compra = json!({"produto_id": 4, "quantidade": 1, "metodo_pagamento": "pix"});
     loja.post("/checkout", Some(compra)).await;
@@ -161,7 +214,10 @@ async fn events_report_each_business_change() {
     assert_eq!(loja.events(), ["busca", "busca", "termo Qualquer Coisa"]);
     // A refused sale reports nothing.
     let demais = json!({"produto_id": 4, "quantidade": 100});
-    assert_eq!(loja.post("/checkout", Some(demais)).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        loja.post("/checkout", Some(demais)).await.0,
+        StatusCode::CONFLICT
+    );
     assert!(loja.events().is_empty());
 }
 
@@ -170,26 +226,58 @@ async fn injected_faults_hit_the_shop_and_spare_the_admin_routes() {
     let loja = Loja::start().await;
     let http = &loja.http;
     let admin = format!("{}/admin/falhas", loja.base);
-    let r = http.put(&admin).json(&json!({"taxa_erro": 1.0})).send().await.unwrap();
+    let r = http
+        .put(&admin)
+        .json(&json!({"taxa_erro": 1.0}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let (s, v) = loja.get("/produtos").await;
-    assert_eq!((s, v), (StatusCode::INTERNAL_SERVER_ERROR, json!({"erro": "falha injetada"})));
+    assert_eq!(
+        (s, v),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"erro": "falha injetada"})
+        )
+    );
     // No sale happens behind an injected error.
     let compra = json!({"produto_id": 2, "metodo_pagamento": "pix"});
-    assert_eq!(loja.post("/checkout", Some(compra)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        loja.post("/checkout", Some(compra)).await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
     assert!(loja.events().iter().all(|e| !e.starts_with("venda")));
     let estado: Value = http.get(&admin).send().await.unwrap().json().await.unwrap();
     assert_eq!(estado, json!({"taxa_erro": 1.0, "latencia_extra_ms": 0}));
 
-    http.put(&admin).json(&json!({"latencia_extra_ms": 300})).send().await.unwrap();
+    http.put(&admin)
+        .json(&json!({"latencia_extra_ms": 300}))
+        .send()
+        .await
+        .unwrap();
     let t = Instant::now();
     assert_eq!(loja.get("/").await.0, StatusCode::OK);
     assert!(t.elapsed() >= Duration::from_millis(300));
 
-    let r = http.put(&admin).json(&json!({"taxa_erro": 2})).send().await.unwrap();
+    let r = http
+        .put(&admin)
+        .json(&json!({"taxa_erro": 2}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = http.put(&admin).json(&json!({"taxa": 0.5})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field refused");
+    let r = http
+        .put(&admin)
+        .json(&json!({"taxa": 0.5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown field refused"
+    );
 
     http.delete(&admin).send().await.unwrap();
     let estado: Value = http.get(&admin).send().await.unwrap().json().await.unwrap();
@@ -203,7 +291,12 @@ async fn injected_faults_hit_the_shop_and_spare_the_admin_routes() {
 async fn a_partial_error_rate_fails_about_that_share() {
     let loja = Loja::start().await;
     let admin = format!("{}/admin/falhas", loja.base);
-    loja.http.put(&admin).json(&json!({"taxa_erro": 0.3})).send().await.unwrap();
+    loja.http
+        .put(&admin)
+        .json(&json!({"taxa_erro": 0.3}))
+        .send()
+        .await
+        .unwrap();
     let mut erros = 0;
     for _ in 0..400 {
         if loja.get("/").await.0 == StatusCode::INTERNAL_SERVER_ERROR {

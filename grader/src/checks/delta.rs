@@ -29,24 +29,48 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
         let now = sum(&after, &sel);
         let exposed = after.select(&sel.name, &sel.labels).next().is_some();
         let (ok, pt, en) = if (e.value.is_some() || e.between.is_some()) && !exposed {
-            (false, format!("{sel}: não aparece em /metrics"), format!("{sel}: not in /metrics"))
+            (
+                false,
+                format!("{sel}: não aparece em /metrics"),
+                format!("{sel}: not in /metrics"),
+            )
         } else if let Some(d) = e.delta {
             let moved = now - sum(&before, &sel);
             counted_twice |= d > 0.0 && moved == 2.0 * d;
-            (close(moved, d), format!("{sel}: variou {moved} (esperado {d})"), format!("{sel}: moved by {moved} (expected {d})"))
+            (
+                close(moved, d),
+                format!("{sel}: variou {moved} (esperado {d})"),
+                format!("{sel}: moved by {moved} (expected {d})"),
+            )
         } else if let Some(v) = e.value {
-            (close(now, v), format!("{sel}: vale {now} (esperado {v})"), format!("{sel}: is {now} (expected {v})"))
+            (
+                close(now, v),
+                format!("{sel}: vale {now} (esperado {v})"),
+                format!("{sel}: is {now} (expected {v})"),
+            )
         } else if let Some([lo, hi]) = e.between {
             let ok = (lo..=hi).contains(&now);
-            (ok, format!("{sel}: vale {now} (esperado entre {lo} e {hi})"), format!("{sel}: is {now} (expected between {lo} and {hi})"))
+            (
+                ok,
+                format!("{sel}: vale {now} (esperado entre {lo} e {hi})"),
+                format!("{sel}: is {now} (expected between {lo} and {hi})"),
+            )
         } else {
             let max = e.max_series.unwrap_or(usize::MAX);
             let n = after.select(&sel.name, &sel.labels).count();
-            (n <= max, format!("{sel}: {n} séries (no máximo {max})"), format!("{sel}: {n} series (at most {max})"))
+            (
+                n <= max,
+                format!("{sel}: {n} séries (no máximo {max})"),
+                format!("{sel}: {n} series (at most {max})"),
+            )
         };
         passed &= ok;
-        lines.0.push(format!("{} {pt}", if ok { "ok" } else { "ERRO" }));
-        lines.1.push(format!("{} {en}", if ok { "ok" } else { "WRONG" }));
+        lines
+            .0
+            .push(format!("{} {pt}", if ok { "ok" } else { "ERRO" }));
+        lines
+            .1
+            .push(format!("{} {en}", if ok { "ok" } else { "WRONG" }));
     }
     let seen = both(lines.0.join("\n"), lines.1.join("\n"));
     if passed {
@@ -79,7 +103,11 @@ fn describe(requests: &[Request], expect: &[Expect]) -> Text {
     let reqs: Vec<String> = requests
         .iter()
         .map(|r| {
-            let body = r.json.as_deref().map(|j| format!(" {j}")).unwrap_or_default();
+            let body = r
+                .json
+                .as_deref()
+                .map(|j| format!(" {j}"))
+                .unwrap_or_default();
             format!("{}× {} {}{body}", r.times, r.method, r.path)
         })
         .collect();

@@ -16,12 +16,25 @@ pub async fn run(cx: &mut Context<'_>) -> Outcome {
         || ct.starts_with("application/openmetrics-text");
     let n = scrape.exposition.families.len();
     if accepted {
-        Outcome::pass(expected, both(format!("{n} famílias de métricas, Content-Type `{ct}`"), format!("{n} metric families, Content-Type `{ct}`")))
+        Outcome::pass(
+            expected,
+            both(
+                format!("{n} famílias de métricas, Content-Type `{ct}`"),
+                format!("{n} metric families, Content-Type `{ct}`"),
+            ),
+        )
     } else {
-        let shown = if ct.is_empty() { "(nenhum / none)".to_string() } else { ct };
+        let shown = if ct.is_empty() {
+            "(nenhum / none)".to_string()
+        } else {
+            ct
+        };
         Outcome::fail(
             expected,
-            both(format!("Content-Type {shown}"), format!("Content-Type {shown}")),
+            both(
+                format!("Content-Type {shown}"),
+                format!("Content-Type {shown}"),
+            ),
             Some(both(
                 "o Prometheus 3 recusa a coleta sem um Content-Type conhecido: use `TextEncoder::format_type()` no cabeçalho",
                 "Prometheus 3 refuses to scrape without a known Content-Type: put `TextEncoder::format_type()` in the header",

@@ -23,11 +23,21 @@ pub struct Outcome {
 
 impl Outcome {
     fn pass(expected: Text, seen: Text) -> Self {
-        Self { passed: true, expected, seen, cause: None }
+        Self {
+            passed: true,
+            expected,
+            seen,
+            cause: None,
+        }
     }
 
     fn fail(expected: Text, seen: Text, cause: Option<Text>) -> Self {
-        Self { passed: false, expected, seen, cause }
+        Self {
+            passed: false,
+            expected,
+            seen,
+            cause,
+        }
     }
 }
 
@@ -41,10 +51,30 @@ pub struct Context<'a> {
 pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
     match kind {
         CheckKind::Exposition => exposition::run(cx).await,
-        CheckKind::Series { metric, kind, labels, buckets, quantiles, value } => {
-            series::run(cx, series::Wanted { metric, kind: *kind, labels, buckets, quantiles, value: *value }).await
+        CheckKind::Series {
+            metric,
+            kind,
+            labels,
+            buckets,
+            quantiles,
+            value,
+        } => {
+            series::run(
+                cx,
+                series::Wanted {
+                    metric,
+                    kind: *kind,
+                    labels,
+                    buckets,
+                    quantiles,
+                    value: *value,
+                },
+            )
+            .await
         }
-        CheckKind::HistogramCount { histogram, counter } => series::histogram_count(cx, histogram, counter).await,
+        CheckKind::HistogramCount { histogram, counter } => {
+            series::histogram_count(cx, histogram, counter).await
+        }
         CheckKind::Delta { requests, expect } => delta::run(cx, requests, expect).await,
         CheckKind::TargetUp => promql::target_up(cx).await,
         CheckKind::Promql { query, min_series } => promql::query(cx, query, *min_series).await,

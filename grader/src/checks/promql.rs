@@ -14,7 +14,9 @@ pub async fn target_up(cx: &mut Context<'_>) -> Outcome {
         format!("o Prometheus coleta o alvo `{APP_JOB}` (estado `up`, sem erro de coleta)"),
         format!("Prometheus scrapes target `{APP_JOB}` (state `up`, no scrape error)"),
     );
-    let Some(prom) = cx.prometheus else { return unavailable(expected) };
+    let Some(prom) = cx.prometheus else {
+        return unavailable(expected);
+    };
     match prom.wait_target_up(TARGET_UP_WITHIN).await {
         Ok(()) => Outcome::pass(expected, both("alvo up", "target up")),
         Err(seen) => Outcome::fail(
@@ -33,7 +35,9 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
         format!("`{query}` no Prometheus devolve ao menos {min_series} série(s)"),
         format!("`{query}` in Prometheus returns at least {min_series} series"),
     );
-    let Some(prom) = cx.prometheus else { return unavailable(expected) };
+    let Some(prom) = cx.prometheus else {
+        return unavailable(expected);
+    };
     // The series may land one scrape after the target came up: allow a few scrapes.
     let mut last = Err(both("", ""));
     for _ in 0..8 {
@@ -44,7 +48,10 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     match last {
-        Ok(n) if n >= min_series => Outcome::pass(expected, both(format!("{n} série(s)"), format!("{n} series"))),
+        Ok(n) if n >= min_series => Outcome::pass(
+            expected,
+            both(format!("{n} série(s)"), format!("{n} series")),
+        ),
         Ok(n) => Outcome::fail(
             expected,
             both(format!("{n} série(s)"), format!("{n} series")),
@@ -60,7 +67,10 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
 fn unavailable(expected: crate::lang::Text) -> Outcome {
     Outcome::fail(
         expected,
-        both("o Prometheus não foi iniciado", "Prometheus was not started"),
+        both(
+            "o Prometheus não foi iniciado",
+            "Prometheus was not started",
+        ),
         None,
     )
 }

@@ -56,11 +56,24 @@ pub async fn run(cx: &mut Context<'_>, want: Wanted<'_>) -> Outcome {
 
 fn judge(expo: &Exposition, want: &Wanted<'_>) -> Result<Text, (Text, Text)> {
     let Some(family) = expo.family(want.metric).filter(|f| !f.samples.is_empty()) else {
-        let names: Vec<&str> = expo.families.iter().map(|f| f.name.as_str()).take(12).collect();
+        let names: Vec<&str> = expo
+            .families
+            .iter()
+            .map(|f| f.name.as_str())
+            .take(12)
+            .collect();
         return Err((
             both(
-                format!("`{}` não aparece em /metrics (há: {})", want.metric, names.join(", ")),
-                format!("`{}` is not in /metrics (there is: {})", want.metric, names.join(", ")),
+                format!(
+                    "`{}` não aparece em /metrics (há: {})",
+                    want.metric,
+                    names.join(", ")
+                ),
+                format!(
+                    "`{}` is not in /metrics (there is: {})",
+                    want.metric,
+                    names.join(", ")
+                ),
             ),
             both(
                 "a métrica foi criada e registrada no Registry que /metrics expõe? Uma métrica com labels só aparece depois do primeiro uso (.inc(), .set(), .observe())",
@@ -73,8 +86,16 @@ fn judge(expo: &Exposition, want: &Wanted<'_>) -> Result<Text, (Text, Text)> {
         return Err((
             both(format!("tipo {kind}"), format!("type {kind}")),
             both(
-                format!("declare `{}` como {}: o tipo decide quais funções do PromQL fazem sentido", want.metric, want.kind.as_str()),
-                format!("declare `{}` as a {}: the type decides which PromQL functions make sense", want.metric, want.kind.as_str()),
+                format!(
+                    "declare `{}` como {}: o tipo decide quais funções do PromQL fazem sentido",
+                    want.metric,
+                    want.kind.as_str()
+                ),
+                format!(
+                    "declare `{}` as a {}: the type decides which PromQL functions make sense",
+                    want.metric,
+                    want.kind.as_str()
+                ),
             ),
         ));
     }
@@ -86,8 +107,16 @@ fn judge(expo: &Exposition, want: &Wanted<'_>) -> Result<Text, (Text, Text)> {
         let shown = found.iter().copied().collect::<Vec<_>>().join(", ");
         return Err((
             both(
-                format!("labels [{shown}]; faltam [{}]; sobram [{}]", missing.join(", "), extra.join(", ")),
-                format!("labels [{shown}]; missing [{}]; unexpected [{}]", missing.join(", "), extra.join(", ")),
+                format!(
+                    "labels [{shown}]; faltam [{}]; sobram [{}]",
+                    missing.join(", "),
+                    extra.join(", ")
+                ),
+                format!(
+                    "labels [{shown}]; missing [{}]; unexpected [{}]",
+                    missing.join(", "),
+                    extra.join(", ")
+                ),
             ),
             both(
                 "verifique se as labels estão corretas: os nomes vêm do Opts/HistogramOpts e os valores de with_label_values, na mesma ordem",
@@ -99,12 +128,24 @@ fn judge(expo: &Exposition, want: &Wanted<'_>) -> Result<Text, (Text, Text)> {
         let got: Vec<f64> = family
             .histograms()
             .first()
-            .map(|h| h.buckets.iter().map(|(le, _)| *le).filter(|le| le.is_finite()).collect())
+            .map(|h| {
+                h.buckets
+                    .iter()
+                    .map(|(le, _)| *le)
+                    .filter(|le| le.is_finite())
+                    .collect()
+            })
             .unwrap_or_default();
         if !same_floats(&got, want.buckets) {
             return Err((
-                both(format!("buckets {}", floats(&got)), format!("buckets {}", floats(&got))),
-                both("passe os buckets pedidos em HistogramOpts::buckets", "pass the asked buckets in HistogramOpts::buckets"),
+                both(
+                    format!("buckets {}", floats(&got)),
+                    format!("buckets {}", floats(&got)),
+                ),
+                both(
+                    "passe os buckets pedidos em HistogramOpts::buckets",
+                    "pass the asked buckets in HistogramOpts::buckets",
+                ),
             ));
         }
     }
@@ -119,21 +160,36 @@ fn judge(expo: &Exposition, want: &Wanted<'_>) -> Result<Text, (Text, Text)> {
         got_unique.dedup();
         if !same_floats(&got_unique, want.quantiles) {
             return Err((
-                both(format!("quantis {}", floats(&got_unique)), format!("quantiles {}", floats(&got_unique))),
-                both("o Summary deve calcular os quantis pedidos", "the Summary must compute the asked quantiles"),
+                both(
+                    format!("quantis {}", floats(&got_unique)),
+                    format!("quantiles {}", floats(&got_unique)),
+                ),
+                both(
+                    "o Summary deve calcular os quantis pedidos",
+                    "the Summary must compute the asked quantiles",
+                ),
             ));
         }
     }
-    if let Some(v) = want.value {
-        if let Some(s) = family.samples.iter().find(|s| s.value != v) {
-            return Err((
-                both(format!("valor {} na linha {}", s.value, s.line), format!("value {} on line {}", s.value, s.line)),
-                both(format!("`{}` deve valer {v}", want.metric), format!("`{}` must be {v}", want.metric)),
-            ));
-        }
+    if let Some(v) = want.value
+        && let Some(s) = family.samples.iter().find(|s| s.value != v)
+    {
+        return Err((
+            both(
+                format!("valor {} na linha {}", s.value, s.line),
+                format!("value {} on line {}", s.value, s.line),
+            ),
+            both(
+                format!("`{}` deve valer {v}", want.metric),
+                format!("`{}` must be {v}", want.metric),
+            ),
+        ));
     }
     let n = family.samples.len();
-    Ok(both(format!("{kind} com {n} amostras"), format!("{kind} with {n} samples")))
+    Ok(both(
+        format!("{kind} com {n} amostras"),
+        format!("{kind} with {n} samples"),
+    ))
 }
 
 /// Label names of a family's samples, without the ones the type adds (`le`, `quantile`).
@@ -150,7 +206,9 @@ fn label_names(f: &Family) -> BTreeSet<&str> {
 /// both are recorded once per request, together.
 pub async fn histogram_count(cx: &mut Context<'_>, histogram: &str, counter: &str) -> Outcome {
     let expected = both(
-        format!("para cada série de `{counter}`, `{histogram}_count` com as mesmas labels e o mesmo valor"),
+        format!(
+            "para cada série de `{counter}`, `{histogram}_count` com as mesmas labels e o mesmo valor"
+        ),
         format!("for every `{counter}` series, `{histogram}_count` with the same labels and value"),
     );
     let scrape = match cx.scraper.scrape().await {
@@ -178,10 +236,19 @@ pub async fn histogram_count(cx: &mut Context<'_>, histogram: &str, counter: &st
         }
     }
     if total > 0 && wrong.is_empty() {
-        return Outcome::pass(expected, both(format!("{total} séries coincidem"), format!("{total} series agree")));
+        return Outcome::pass(
+            expected,
+            both(
+                format!("{total} séries coincidem"),
+                format!("{total} series agree"),
+            ),
+        );
     }
     let seen = if total == 0 {
-        both(format!("nenhuma série de `{counter}`"), format!("no `{counter}` series"))
+        both(
+            format!("nenhuma série de `{counter}`"),
+            format!("no `{counter}` series"),
+        )
     } else {
         let list = wrong.iter().take(3).cloned().collect::<Vec<_>>().join("\n");
         both(list.clone(), list)

@@ -1,0 +1,66 @@
+//! The command line itself: listing, usage errors, and the documented exit codes.
+
+mod common;
+
+use common::grader;
+
+#[test]
+fn list_names_every_exercise_with_its_points() {
+    let run = grader(&["list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for spec in grader::spec::Spec::all_builtin().unwrap() {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&spec.id))
+            .expect("listed");
+        assert!(
+            line.contains(&spec.roteiro) && line.contains(&format!("{} pts", spec.max_score())),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_exercise_is_a_usage_error() {
+    let run = grader(&["ex99"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown exercise `ex99`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_prometheus_is_an_environment_error_that_says_how_to_get_one() {
+    let run = grader(&[
+        "ex1",
+        "--solution",
+        "--prometheus-bin",
+        "/nonexistent/prometheus",
+    ]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("apt-get install prometheus"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for code in [
+        "0  graded",
+        "1  graded",
+        "3  the submission",
+        "4  the grader",
+    ] {
+        assert!(help.contains(code), "{help}");
+    }
+}

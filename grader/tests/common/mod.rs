@@ -1,0 +1,75 @@
+//! Runs the real grader binary, as a student or an instructor would, and prepares its report
+//! for snapshots (ports, paths, durations and versions redacted).
+#![allow(dead_code)] // each test file uses part of this
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn course_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// `grader ARGS --lang en`, with the course located explicitly.
+pub fn grader(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .args(["--lang", "en"])
+        .env("COURSE_ROOT", course_root())
+        .output()
+        .expect("the grader runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The insta settings every report snapshot uses.
+pub fn redactions() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    let root = course_root().display().to_string();
+    s.add_filter(&regex::escape(&root), "[course]");
+    s.add_filter(r"/tmp/[A-Za-z0-9._/-]+", "[tmp]");
+    s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    s.add_filter(r"\(\d+\.\d+s\)", "([time])");
+    s.add_filter(r"Prometheus \d+\.\d+\.\d+\S*", "Prometheus [version]");
+    s.add_filter(r"grader-ex\d-[0-9a-f]+", "grader-[stage]");
+    s
+}
+
+/// A copy of a solution crate with `edits` applied (each `from` must be present), for
+/// submissions that are the solution with one mistake.
+pub fn mutated_solution(crate_dir: &str, edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = course_root().join(crate_dir).join("src");
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join("src").join(entry.file_name())).unwrap();
+    }
+    for (file, from, to) in edits {
+        let path = dir.path().join("src").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(from),
+            "{file} no longer contains {from:?}: update this mutation"
+        );
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    }
+    dir
+}
