@@ -56,23 +56,27 @@ pub fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
+pub fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
 impl App {
-    /// Starts `exe` listening on a free loopback port and waits, at most `timeout`, until the
-    /// port accepts connections.
+    /// Starts `exe` listening on loopback `port` (see [`free_port`]) and waits, at most
+    /// `timeout`, until the port accepts connections.
     pub async fn start(
         exe: &Path,
         log: &Path,
+        port: u16,
         latency_scale: f64,
         timeout: Duration,
     ) -> Result<Self, StartError> {
-        let port = free_port().map_err(|e| StartError::Spawn(e.to_string()))?;
         let mut cmd = Command::new(exe);
         cmd.env("PORT", port.to_string())
             .env("BIND", "127.0.0.1")
             .env("LATENCY_SCALE", latency_scale.to_string())
             .env_remove("RUST_LOG");
         let mut process = Owned::spawn(cmd, log).map_err(|e| StartError::Spawn(e.to_string()))?;
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let addr = loopback(port);
         let start = Instant::now();
         loop {
             if let Some(status) = process.exited() {

@@ -11,7 +11,7 @@ use crate::lang::{Text, both};
 use crate::prometheus::{self, Prometheus};
 use crate::report::{CheckResult, Report};
 use crate::scrape::Scraper;
-use crate::spec::Spec;
+use crate::spec::{CheckKind, Spec};
 
 /// The bounds and choices of one grading run.
 #[derive(Debug, Clone)]
@@ -78,7 +78,6 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         elapsed: Duration::ZERO,
     };
     let work = tempfile::Builder::new().prefix("grader-").tempdir()?;
-
     let submission = match course.submission(spec, &opts.which) {
         Ok(dir) => dir,
         Err(reason) => {
@@ -90,6 +89,27 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             ));
         }
     };
+
+    // Prometheus first: it applies its scrape targets on a 5-second tick, so it starts before
+    // the build and the direct checks and that wait overlaps them. The app's port is picked
+    // now so Prometheus knows where to scrape. Until the app listens, its scrapes just fail.
+    let port = crate::app::free_port()?;
+    let prom = match prometheus_bin {
+        Some(bin) => match Prometheus::start(
+            &bin,
+            crate::app::loopback(port),
+            work.path(),
+            Duration::from_secs(30),
+        )
+        .await
+        {
+            Ok(p) => Some(p),
+            Err(e) => return Err(EnvError::Prometheus(e)),
+        },
+        None => None,
+    };
+    // From here on, returning early drops `prom` and the app, which kills them.
+
     let exe = match compile::build(course, spec, &submission, work.path(), opts.build_timeout).await
     {
         Ok(exe) => exe,
@@ -113,6 +133,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     let app = match App::start(
         &exe,
         &work.path().join("app.log"),
+        port,
         opts.latency_scale,
         opts.startup_timeout,
     )
@@ -127,46 +148,31 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         // A failure here shows in the checks that follow, with their own explanation.
         let _ = scraper.request(r).await;
     }
-    let (direct, through_prometheus): (Vec<_>, Vec<_>) = spec.checks.iter().partition(|c| {
-        !matches!(
-            c.kind,
-            crate::spec::CheckKind::TargetUp | crate::spec::CheckKind::Promql { .. }
-        )
-    });
-
-    // Checks on /metrics first, with nothing else scraping it, so what they read is only
-    // what their own requests did.
+    if let Some(v) = match &prom {
+        Some(p) => p.version().await,
+        None => None,
+    } {
+        report.notes.push(both(
+            format!("Avaliado com Prometheus {v} (binário local)."),
+            format!("Graded with Prometheus {v} (local binary)."),
+        ));
+    }
+    // Checks on /metrics first, then the ones through Prometheus, which by then has had time
+    // to scrape.
+    let (direct, through_prometheus): (Vec<_>, Vec<_>) = spec
+        .checks
+        .iter()
+        .partition(|c| !matches!(c.kind, CheckKind::TargetUp | CheckKind::Promql { .. }));
     let mut results = Vec::new();
-    for check in direct {
+    for check in direct.into_iter().chain(through_prometheus) {
         let mut cx = Context {
             scraper: &mut scraper,
-            prometheus: None,
+            prometheus: prom.as_ref(),
         };
         results.push((check, checks::run(&check.kind, &mut cx).await));
     }
-    if let Some(bin) = prometheus_bin.filter(|_| !through_prometheus.is_empty()) {
-        let prom = Prometheus::start(&bin, app.addr, work.path(), Duration::from_secs(30)).await;
-        let prom = match prom {
-            Ok(p) => p,
-            Err(e) => {
-                app.process.stop(Duration::from_secs(2)).await;
-                return Err(EnvError::Prometheus(e));
-            }
-        };
-        if let Some(v) = prom.version().await {
-            report.notes.push(both(
-                format!("Avaliado com Prometheus {v} (binário local)."),
-                format!("Graded with Prometheus {v} (local binary)."),
-            ));
-        }
-        for check in through_prometheus {
-            let mut cx = Context {
-                scraper: &mut scraper,
-                prometheus: Some(&prom),
-            };
-            results.push((check, checks::run(&check.kind, &mut cx).await));
-        }
-        prom.stop().await;
+    if let Some(p) = prom {
+        p.stop().await;
     }
     app.process.stop(Duration::from_secs(2)).await;
 
