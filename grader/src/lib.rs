@@ -109,7 +109,14 @@ async fn grade_command(args: GradeArgs) -> u8 {
         request_timeout: Duration::from_secs(args.request_timeout),
         ..grade::Options::default()
     };
-    eprintln!("{} {} ...", lang.t("avaliando", "grading"), spec.id);
+    eprintln!(
+        "{} {} ...",
+        lang.t(
+            "avaliando (compila o exercício — a primeira vez leva minutos —, inicia o app e um Prometheus):",
+            "grading (builds the exercise — minutes the first time —, starts the app and a Prometheus):",
+        ),
+        spec.id
+    );
     let report = tokio::select! {
         r = grade::grade(&course, &spec, &opts) => r,
         _ = tokio::signal::ctrl_c() => {

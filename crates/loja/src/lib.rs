@@ -23,4 +23,4 @@ pub use config::Config;
 pub use erro::ErroApi;
 pub use eventos::Eventos;
 pub use rotas::app;
-pub use servidor::serve;
+pub use servidor::{serve, serve_on_free_port};

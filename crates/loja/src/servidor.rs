@@ -19,6 +19,16 @@ pub async fn serve(app: Router, config: &Config) -> io::Result<()> {
         .await
 }
 
+/// Serves `app` in the background on a free port of 127.0.0.1 and returns its address: for
+/// tests and benchmarks, which need a real socket but no fixed port. The server lives until
+/// the runtime that spawned it ends.
+pub async fn serve_on_free_port(app: Router) -> io::Result<SocketAddr> {
+    let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(addr)
+}
+
 async fn sinal_de_parada() {
     let ctrl_c = async {
         // If the handler cannot be installed, wait forever rather than stop at once.

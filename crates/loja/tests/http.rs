@@ -51,9 +51,7 @@ impl Loja {
         let mut config = Config::local(0);
         config.latency_scale = 0.0;
         let app = loja::app(eventos.clone(), &config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let base = format!("http://{}", loja::serve_on_free_port(app).await.unwrap());
         Self {
             base,
             http: reqwest::Client::new(),

@@ -73,14 +73,10 @@ fn loopback_load(c: &mut Criterion) {
     let mut g = c.benchmark_group("carga_loopback");
     g.throughput(Throughput::Elements(REQUESTS as u64));
     for (name, app) in [("sem_middleware", bare()), ("com_middleware", measured())] {
-        let (url, server) = rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}/", listener.local_addr().unwrap());
-            (
-                url,
-                tokio::spawn(async move { axum::serve(listener, app).await }),
-            )
-        });
+        let url = format!(
+            "http://{}/",
+            rt.block_on(loja::serve_on_free_port(app)).unwrap()
+        );
         let client = reqwest::Client::new();
         g.bench_function(name, |b| {
             b.iter(|| {
@@ -103,7 +99,6 @@ fn loopback_load(c: &mut Criterion) {
                 })
             })
         });
-        server.abort();
     }
     g.finish();
 }

@@ -80,9 +80,7 @@ mod testes {
                 ..loja::Config::local(0)
             };
             let app = app(&config).expect("as métricas são válidas");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base = format!("http://{}", listener.local_addr().unwrap());
-            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            let base = format!("http://{}", loja::serve_on_free_port(app).await.unwrap());
             Self {
                 base,
                 http: reqwest::Client::new(),
