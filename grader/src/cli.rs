@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::lang::Lang;
+use crate::prometheus::BackendChoice;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -61,9 +62,17 @@ pub struct GradeArgs {
     #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
     pub course: Option<PathBuf>,
 
-    /// The Prometheus binary (default: `prometheus` on PATH).
+    /// How to run Prometheus: `auto` takes Docker when an engine answers, else the binary.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+
+    /// The Prometheus binary for the native backend (default: `prometheus` on PATH).
     #[arg(long, value_name = "FILE")]
     pub prometheus_bin: Option<PathBuf>,
+
+    /// The Prometheus image for the Docker backend.
+    #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_IMAGE)]
+    pub prometheus_image: String,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -8,7 +8,7 @@ use crate::checks::{self, Context};
 use crate::compile::{self, BuildError};
 use crate::course::{Course, Which};
 use crate::lang::{Text, both};
-use crate::prometheus::{self, Prometheus};
+use crate::prometheus::{self, Backend, BackendChoice, Prometheus};
 use crate::report::{CheckResult, Report};
 use crate::scrape::Scraper;
 use crate::spec::{CheckKind, Spec};
@@ -17,7 +17,9 @@ use crate::spec::{CheckKind, Spec};
 #[derive(Debug, Clone)]
 pub struct Options {
     pub which: Which,
+    pub backend: BackendChoice,
     pub prometheus_bin: Option<PathBuf>,
+    pub prometheus_image: String,
     pub build_timeout: Duration,
     pub startup_timeout: Duration,
     pub request_timeout: Duration,
@@ -29,7 +31,9 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             which: Which::Starter,
+            backend: BackendChoice::Auto,
             prometheus_bin: None,
+            prometheus_image: prometheus::DEFAULT_IMAGE.to_string(),
             build_timeout: Duration::from_secs(900),
             startup_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(5),
@@ -60,11 +64,17 @@ impl EnvError {
 
 pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Report, EnvError> {
     let started = Instant::now();
-    let prometheus_bin = if spec.needs_prometheus() {
-        Some(
-            prometheus::find_binary(opts.prometheus_bin.as_deref())
-                .ok_or_else(|| EnvError::Prometheus(prometheus::how_to_install()))?,
+    let mut notes = Vec::new();
+    let backend = if spec.needs_prometheus() {
+        let (backend, fallback) = prometheus::choose(
+            opts.backend,
+            &opts.prometheus_image,
+            opts.prometheus_bin.as_deref(),
         )
+        .await
+        .map_err(EnvError::Prometheus)?;
+        notes.extend(fallback);
+        Some(backend)
     } else {
         None
     };
@@ -74,7 +84,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         roteiro: spec.roteiro.clone(),
         ungradable: None,
         checks: Vec::new(),
-        notes: Vec::new(),
+        notes,
         elapsed: Duration::ZERO,
     };
     let work = tempfile::Builder::new().prefix("grader-").tempdir()?;
@@ -94,9 +104,9 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     // the build and the direct checks and that wait overlaps them. The app's port is picked
     // now so Prometheus knows where to scrape. Until the app listens, its scrapes just fail.
     let port = crate::app::free_port()?;
-    let prom = match prometheus_bin {
-        Some(bin) => match Prometheus::start(
-            &bin,
+    let prom = match &backend {
+        Some(backend) => match Prometheus::start(
+            backend,
             crate::app::loopback(port),
             work.path(),
             Duration::from_secs(30),
@@ -148,14 +158,18 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         // A failure here shows in the checks that follow, with their own explanation.
         let _ = scraper.request(r).await;
     }
-    if let Some(v) = match &prom {
-        Some(p) => p.version().await,
-        None => None,
-    } {
-        report.notes.push(both(
-            format!("Avaliado com Prometheus {v} (binário local)."),
-            format!("Graded with Prometheus {v} (local binary)."),
-        ));
+    if let (Some(p), Some(backend)) = (&prom, &backend) {
+        let v = p.version().await.unwrap_or_else(|| "?".into());
+        report.notes.push(match backend {
+            Backend::Native(bin) => both(
+                format!("Avaliado com Prometheus {v} (binário {}).", bin.display()),
+                format!("Graded with Prometheus {v} (binary {}).", bin.display()),
+            ),
+            Backend::Docker(image) => both(
+                format!("Avaliado com Prometheus {v} (contêiner {image})."),
+                format!("Graded with Prometheus {v} (container {image})."),
+            ),
+        });
     }
     // Checks on /metrics first, then the ones through Prometheus, which by then has had time
     // to scrape.

@@ -103,7 +103,9 @@ async fn grade_command(args: GradeArgs) -> u8 {
     };
     let opts = grade::Options {
         which,
+        backend: args.backend,
         prometheus_bin: args.prometheus_bin,
+        prometheus_image: args.prometheus_image,
         build_timeout: Duration::from_secs(args.build_timeout),
         startup_timeout: Duration::from_secs(args.startup_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),
@@ -120,8 +122,12 @@ async fn grade_command(args: GradeArgs) -> u8 {
     let report = tokio::select! {
         r = grade::grade(&course, &spec, &opts) => r,
         _ = tokio::signal::ctrl_c() => {
-            // Returning drops the grading future, and with it every process it started.
+            // Returning drops the grading future, and with it every process and container it
+            // started; a container whose start was cut short is found by its label.
             eprintln!("grader: {}", lang.t("interrompido", "interrupted"));
+            if opts.backend != prometheus::BackendChoice::Native {
+                let _ = tokio::time::timeout(Duration::from_secs(10), prometheus::remove_own_containers()).await;
+            }
             return exit::INTERRUPTED;
         }
     };

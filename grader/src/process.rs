@@ -94,6 +94,16 @@ impl Drop for Owned {
     }
 }
 
+/// Whether process `pid` exists on this machine.
+pub fn is_alive(pid: u32) -> bool {
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// The last `max_lines` lines of a file (reading at most its last 64 KiB).
 pub fn tail(path: &Path, max_lines: usize) -> String {
     let Ok(mut f) = File::open(path) else {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 fn start_grading(tmp: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["ex1", "--solution", "--lang", "en"])
+        .args(["ex1", "--solution", "--lang", "en", "--backend", "native"])
         .env("COURSE_ROOT", common::course_root())
         .env("TMPDIR", tmp)
         .stdout(Stdio::null())

@@ -24,11 +24,18 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// `grader ARGS --lang en`, with the course located explicitly.
+/// `grader ARGS --lang en`, with the course located explicitly, and on the native backend
+/// unless ARGS name one (what `auto` picks depends on the machine).
 pub fn grader(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(args)
-        .args(["--lang", "en"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grader"));
+    cmd.args(args).args(["--lang", "en"]);
+    let grading = args
+        .first()
+        .is_some_and(|a| a.starts_with("ex") || a.starts_with("--"));
+    if grading && !args.contains(&"--backend") {
+        cmd.args(["--backend", "native"]);
+    }
+    let out = cmd
         .env("COURSE_ROOT", course_root())
         .output()
         .expect("the grader runs");
@@ -48,6 +55,7 @@ pub fn redactions() -> insta::Settings {
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     s.add_filter(r"\(\d+\.\d+s\)", "([time])");
     s.add_filter(r"Prometheus \d+\.\d+\.\d+\S*", "Prometheus [version]");
+    s.add_filter(r"\((binary|container) [^)]+\)", "($1 [where])");
     s.add_filter(r"grader-ex\d-[0-9a-f]+", "grader-[stage]");
     s
 }
@@ -72,4 +80,33 @@ pub fn mutated_solution(crate_dir: &str, edits: &[(&str, &str, &str)]) -> tempfi
         std::fs::write(&path, text.replace(from, to)).unwrap();
     }
     dir
+}
+
+/// The local Prometheus image for the Docker backend: `GRADER_TEST_PROMETHEUS_IMAGE` when the
+/// test command built it already, else built now by `scripts/build-images.sh`.
+pub fn local_prometheus_image() -> String {
+    if let Ok(image) = std::env::var("GRADER_TEST_PROMETHEUS_IMAGE") {
+        return image;
+    }
+    let out = Command::new(course_root().join("scripts/build-images.sh"))
+        .output()
+        .expect("build-images.sh runs");
+    assert!(
+        out.status.success(),
+        "building the local image failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Ids of the containers (running or not) whose labels include `label`.
+pub fn containers_with_label(label: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label={label}")])
+        .output()
+        .expect("docker CLI");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }

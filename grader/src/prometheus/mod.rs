@@ -1,35 +1,60 @@
-//! A real Prometheus server scraping the app: the native binary (Debian's `prometheus` package
-//! is 2.42; the official v3 builds work too), started on a free loopback port with a config
-//! the grader writes, scraping every second.
+//! A real Prometheus server scraping the app, run one of two ways (see [`Backend`]): the
+//! native binary (Debian's `prometheus` package is 2.42), or the official image in Docker
+//! through testcontainers (v3). Either way it listens on a free loopback port, with a config
+//! the grader writes, scraping every second; the checks talk to it over its HTTP API only, so
+//! they cannot tell the two apart.
+
+mod docker;
+mod native;
+mod select;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::process::Command;
 
-use crate::app::free_port;
+pub use docker::{DEFAULT_IMAGE, remove_orphans, remove_own_containers};
+pub use select::{BackendChoice, choose, engine};
+
 use crate::lang::{Text, both};
-use crate::process::Owned;
 
 /// The job name the app is scraped under.
 pub const APP_JOB: &str = "loja";
 
+/// How the grader runs Prometheus.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backend {
+    /// A `prometheus` binary on this machine.
+    Native(PathBuf),
+    /// A container of this image.
+    Docker(String),
+}
+
 #[derive(Debug)]
 pub struct Prometheus {
-    process: Owned,
     base: String,
     http: reqwest::Client,
+    runner: Runner,
+}
+
+// One per grading run: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Runner {
+    Native(crate::process::Owned),
+    Docker(testcontainers::ContainerAsync<testcontainers::GenericImage>),
 }
 
 /// How to get a Prometheus when none is found, in the student's language.
 pub fn how_to_install() -> Text {
     both(
-        "nenhum binário `prometheus` encontrado. Instale com `sudo apt-get install prometheus` (Debian/Ubuntu), \
-         baixe em prometheus.io/download e ponha no PATH, ou passe --prometheus-bin CAMINHO",
-        "no `prometheus` binary found. Install it with `sudo apt-get install prometheus` (Debian/Ubuntu), \
-         download it from prometheus.io/download and put it on PATH, or pass --prometheus-bin PATH",
+        "nenhum Prometheus disponível. Instale o Docker (o avaliador usa a imagem oficial), ou o binário: \
+         `sudo apt-get install prometheus` (Debian/Ubuntu), ou baixe em prometheus.io/download e ponha no PATH \
+         (ou passe --prometheus-bin CAMINHO)",
+        "no Prometheus available. Install Docker (the grader uses the official image), or the binary: \
+         `sudo apt-get install prometheus` (Debian/Ubuntu), or download it from prometheus.io/download and put it \
+         on PATH (or pass --prometheus-bin PATH)",
     )
 }
 
@@ -44,62 +69,78 @@ pub fn find_binary(explicit: Option<&Path>) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+fn failed(e: impl std::fmt::Display) -> Text {
+    both(
+        format!("o Prometheus não iniciou: {e}"),
+        format!("Prometheus did not start: {e}"),
+    )
+}
+
 impl Prometheus {
-    /// Starts Prometheus in `dir` scraping `app` every second, and waits until it is ready.
+    /// Starts Prometheus with `backend`, scraping `app` every second, its files in `dir`, and
+    /// waits (at most `timeout`) until it is ready.
     pub async fn start(
-        bin: &Path,
+        backend: &Backend,
         app: SocketAddr,
         dir: &Path,
         timeout: Duration,
     ) -> Result<Self, Text> {
-        let fail = |e: String| {
-            both(
-                format!("o Prometheus não iniciou: {e}"),
-                format!("Prometheus did not start: {e}"),
-            )
-        };
-        let port = free_port().map_err(|e| fail(e.to_string()))?;
-        let config = dir.join("prometheus.yml");
-        std::fs::write(&config, config_for(app)).map_err(|e| fail(e.to_string()))?;
-        let mut cmd = Command::new(bin);
-        cmd.arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .current_dir(dir);
-        let mut process =
-            Owned::spawn(cmd, &dir.join("prometheus.log")).map_err(|e| fail(e.to_string()))?;
-        let base = format!("http://127.0.0.1:{port}");
+        let port = crate::app::free_port().map_err(failed)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .no_proxy()
             .build()
             .expect("a client with no TLS and no proxy always builds");
+        let runner = match backend {
+            Backend::Native(bin) => Runner::Native(native::spawn(bin, app, port, dir)?),
+            Backend::Docker(image) => {
+                Runner::Docker(docker::start(image, app, port, timeout).await?)
+            }
+        };
+        let mut prom = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            http,
+            runner,
+        };
         let start = Instant::now();
         loop {
-            if let Some(status) = process.exited() {
-                return Err(fail(format!("{status}\n{}", process.log_tail(10))));
+            if let Some(reason) = prom.died().await {
+                return Err(failed(reason));
             }
-            if let Ok(r) = http.get(format!("{base}/-/ready")).send().await
+            if let Ok(r) = prom.http.get(format!("{}/-/ready", prom.base)).send().await
                 && r.status().is_success()
             {
-                return Ok(Self {
-                    process,
-                    base,
-                    http,
-                });
+                return Ok(prom);
             }
             if start.elapsed() > timeout {
-                let tail = process.log_tail(10);
-                process.stop(Duration::from_secs(2)).await;
-                return Err(fail(format!(
-                    "not ready after {}s\n{tail}",
+                let logs = prom.logs().await;
+                prom.stop().await;
+                return Err(failed(format!(
+                    "not ready after {}s\n{logs}",
                     timeout.as_secs()
                 )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Why Prometheus is gone, if it is.
+    async fn died(&mut self) -> Option<String> {
+        match &mut self.runner {
+            Runner::Native(p) => p
+                .exited()
+                .map(|status| format!("{status}\n{}", p.log_tail(10))),
+            Runner::Docker(c) => match c.is_running().await {
+                Ok(true) => None,
+                _ => Some(format!("the container stopped\n{}", docker::logs(c).await)),
+            },
+        }
+    }
+
+    async fn logs(&self) -> String {
+        match &self.runner {
+            Runner::Native(p) => p.log_tail(10),
+            Runner::Docker(c) => docker::logs(c).await,
         }
     }
 
@@ -190,14 +231,21 @@ impl Prometheus {
     }
 
     pub async fn stop(self) {
-        self.process.stop(Duration::from_secs(5)).await;
+        match self.runner {
+            Runner::Native(p) => p.stop(Duration::from_secs(5)).await,
+            // Removing the container stops it; testcontainers does it when it is dropped.
+            Runner::Docker(c) => {
+                let _ = c.rm().await;
+            }
+        }
     }
 }
 
-/// The scrape config: the app only, every second, so a verdict takes seconds.
-fn config_for(app: SocketAddr) -> String {
+/// The scrape config: the app only, every second, so a verdict takes seconds. `target` is
+/// how Prometheus reaches the app (`127.0.0.1:PORT`, or through `host.docker.internal`).
+fn config_for(target: &str) -> String {
     format!(
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-         scrape_configs:\n  - job_name: {APP_JOB}\n    static_configs:\n      - targets: ['{app}']\n"
+         scrape_configs:\n  - job_name: {APP_JOB}\n    static_configs:\n      - targets: ['{target}']\n"
     )
 }

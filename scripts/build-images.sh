@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the local images the tests use where no registry is reachable:
+#   course-local/prometheus:<version>  Debian's prometheus binary and the libraries it links,
+#                                      on scratch, laid out like prom/prometheus.
+# Prints the image name. Reuses the image when it already exists for the same binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$(command -v prometheus) || { echo "build-images: no prometheus binary (run scripts/setup.sh)" >&2; exit 1; }
+version=$(prometheus --version 2>&1 | head -n1 | awk '{print $3}' | tr '+~' '--')
+image="course-local/prometheus:${version}"
+if docker image inspect "$image" >/dev/null 2>&1; then
+  echo "$image"
+  exit 0
+fi
+
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+cp docker/prometheus-local/Dockerfile "$ctx/"
+mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc/prometheus" "$ctx/data"
+for b in prometheus promtool; do
+  src=$(command -v "$b")
+  cp "$src" "$ctx/rootfs/bin/$b"
+  # The shared libraries it links, at the same paths (the loader included).
+  ldd "$src" | grep -oE '/[^ ]+' | while read -r lib; do
+    mkdir -p "$ctx/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$ctx/rootfs$lib"
+  done
+done
+cat >"$ctx/rootfs/etc/prometheus/prometheus.yml" <<'YML'
+global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ['localhost:9090']
+YML
+docker build -q -t "$image" "$ctx" >/dev/null
+echo "$image"
