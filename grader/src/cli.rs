@@ -39,6 +39,17 @@ pub enum Command {
         #[arg(long, value_enum)]
         lang: Option<Lang>,
     },
+    /// Check this machine can grade: Rust, Docker and the image, the Prometheus binary, ports.
+    Doctor {
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
+        course: Option<PathBuf>,
+        #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_IMAGE)]
+        prometheus_image: String,
+        #[arg(long, value_name = "FILE")]
+        prometheus_bin: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -118,6 +118,9 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         },
         None => None,
     };
+    if prom.is_some() {
+        timing("prometheus ready", started);
+    }
     // From here on, returning early drops `prom` and the app, which kills them.
 
     let exe = match compile::build(course, spec, &submission, work.path(), opts.build_timeout).await
@@ -214,7 +217,15 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         });
     }
     report.elapsed = started.elapsed();
+    timing("verdict", started);
     Ok(report)
+}
+
+/// With `GRADER_TIMINGS` set, when each phase ended, on stderr (for `scripts/bench-grade.sh`).
+fn timing(phase: &str, started: Instant) {
+    if std::env::var_os("GRADER_TIMINGS").is_some() {
+        eprintln!("timing: {phase} {:.3}", started.elapsed().as_secs_f64());
+    }
 }
 
 /// Every check scores 0 and the report says why nothing could be checked.

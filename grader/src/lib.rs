@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod compile;
 pub mod course;
+pub mod doctor;
 pub mod grade;
 pub mod lang;
 pub mod process;
@@ -37,6 +38,26 @@ pub mod exit {
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
         Some(Command::List { lang }) => list(lang.unwrap_or_else(Lang::from_env)),
+        Some(Command::Doctor {
+            lang,
+            course,
+            prometheus_image,
+            prometheus_bin,
+        }) => {
+            let findings = doctor::examine(
+                course.as_deref(),
+                &prometheus_image,
+                prometheus_bin.as_deref(),
+            )
+            .await;
+            let (text, ready) = doctor::render(&findings, lang.unwrap_or_else(Lang::from_env));
+            print!("{text}");
+            if ready {
+                exit::FULL_MARKS
+            } else {
+                exit::ENVIRONMENT
+            }
+        }
         None => grade_command(cli.grade).await,
     }
 }

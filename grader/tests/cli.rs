@@ -64,3 +64,51 @@ fn help_documents_the_exit_codes() {
         assert!(help.contains(code), "{help}");
     }
 }
+
+#[test]
+fn doctor_says_ready_on_a_machine_that_can_grade() {
+    let run = grader(&["doctor"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("[OK   ] Rust (cargo): cargo "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("[OK   ] Prometheus to grade with"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with("Ready to grade.\n"), "{}", run.stdout);
+}
+
+#[test]
+fn doctor_names_the_fix_for_what_is_missing() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args([
+            "doctor",
+            "--lang",
+            "en",
+            "--prometheus-image",
+            "course-local/no-such-image:0",
+        ])
+        .env("COURSE_ROOT", common::course_root())
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("[FAIL ] Rust (cargo): cargo not found: install Rust with rustup"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[warn ] Prometheus binary: not found: `sudo apt-get install prometheus`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[FAIL ] Prometheus to grade with: no Prometheus available"),
+        "{text}"
+    );
+    assert!(text.contains("Not ready to grade"), "{text}");
+}

@@ -1,0 +1,243 @@
+//! `grader doctor`: is this machine ready to grade? (the roteiro's Partes 1-2, checked).
+//!
+//! Each line is a fact with OK, or what to do. Grading needs cargo and one way to run
+//! Prometheus (Docker with the image, or the binary); the rest is advice.
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::Path;
+use std::process::Command;
+
+use crate::course::Course;
+use crate::lang::{Lang, Text, both};
+use crate::prometheus::{self, find_binary};
+
+#[derive(Debug)]
+pub struct Finding {
+    pub ok: bool,
+    /// Whether grading is impossible without it.
+    pub required: bool,
+    pub what: Text,
+    pub detail: Text,
+}
+
+/// Every finding; the machine can grade when no required one failed and at least one way of
+/// running Prometheus works.
+pub async fn examine(course: Option<&Path>, image: &str, bin: Option<&Path>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.push(match Course::locate(course) {
+        Ok(c) => ok(
+            both("curso", "course"),
+            both(c.root.display().to_string(), c.root.display().to_string()),
+        ),
+        Err(e) => bad(
+            true,
+            both("curso", "course"),
+            both(
+                format!("{e} (rode de dentro do repositório do curso)"),
+                e.to_string(),
+            ),
+        ),
+    });
+    out.push(match version_of("cargo", &["--version"]) {
+        Some(v) => ok(both("Rust (cargo)", "Rust (cargo)"), both(v.clone(), v)),
+        None => bad(
+            true,
+            both("Rust (cargo)", "Rust (cargo)"),
+            both(
+                "cargo não encontrado: instale o Rust com rustup (rustup.rs)",
+                "cargo not found: install Rust with rustup (rustup.rs)",
+            ),
+        ),
+    });
+
+    let docker = match prometheus::engine().await {
+        Ok(d) => {
+            let v = d
+                .version()
+                .await
+                .ok()
+                .and_then(|v| v.version)
+                .unwrap_or_else(|| "?".into());
+            out.push(ok(
+                both("Docker", "Docker"),
+                both(
+                    format!("motor {v} respondeu"),
+                    format!("engine {v} answered"),
+                ),
+            ));
+            Some(d)
+        }
+        Err(e) => {
+            out.push(bad(
+                false,
+                both("Docker", "Docker"),
+                both(
+                    format!("{}: instale o Docker, ou use o binário do Prometheus", e.pt),
+                    format!("{}: install Docker, or use the Prometheus binary", e.en),
+                ),
+            ));
+            None
+        }
+    };
+    let mut image_ok = false;
+    if let Some(d) = &docker {
+        image_ok = d.inspect_image(image).await.is_ok();
+        out.push(if image_ok {
+            ok(both("imagem do Prometheus", "Prometheus image"), both(format!("{image} presente"), format!("{image} present")))
+        } else {
+            bad(false, both("imagem do Prometheus", "Prometheus image"), both(
+                format!("{image} ausente: `docker pull {image}` (o avaliador também tenta baixar sozinho)"),
+                format!("{image} missing: `docker pull {image}` (the grader also tries to pull it itself)"),
+            ))
+        });
+    }
+    let binary = find_binary(bin);
+    out.push(match &binary {
+        Some(b) => {
+            let v = version_of(&b.display().to_string(), &["--version"]).unwrap_or_else(|| "?".into());
+            ok(both("binário do Prometheus", "Prometheus binary"), both(format!("{} ({v})", b.display()), format!("{} ({v})", b.display())))
+        }
+        None => bad(false, both("binário do Prometheus", "Prometheus binary"), both(
+            "não encontrado: `sudo apt-get install prometheus`, ou baixe em prometheus.io/download (ou --prometheus-bin)",
+            "not found: `sudo apt-get install prometheus`, or download it from prometheus.io/download (or --prometheus-bin)",
+        )),
+    });
+    let any_prometheus = image_ok || binary.is_some();
+    out.push(if any_prometheus {
+        ok(
+            both("Prometheus para avaliar", "Prometheus to grade with"),
+            both(
+                if image_ok {
+                    "Docker (imagem presente)"
+                } else {
+                    "binário local"
+                },
+                if image_ok {
+                    "Docker (image present)"
+                } else {
+                    "local binary"
+                },
+            ),
+        )
+    } else {
+        bad(
+            true,
+            both("Prometheus para avaliar", "Prometheus to grade with"),
+            prometheus::how_to_install(),
+        )
+    });
+
+    out.push(match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)) {
+        Ok(_) => ok(
+            both("portas em 127.0.0.1", "ports on 127.0.0.1"),
+            both(
+                "o avaliador consegue abrir portas livres",
+                "the grader can open free ports",
+            ),
+        ),
+        Err(e) => bad(
+            true,
+            both("portas em 127.0.0.1", "ports on 127.0.0.1"),
+            both(
+                format!("não consegui abrir uma porta: {e}"),
+                format!("could not open a port: {e}"),
+            ),
+        ),
+    });
+    // The roteiro's fixed ports: busy is fine for grading, but `docker compose up` and the
+    // lessons' commands will clash.
+    for (port, who) in [(5000, "app"), (9090, "Prometheus"), (3000, "Grafana")] {
+        let free = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok();
+        out.push(if free {
+            ok(
+                both(
+                    format!("porta {port} ({who})"),
+                    format!("port {port} ({who})"),
+                ),
+                both("livre", "free"),
+            )
+        } else {
+            bad(
+                false,
+                both(
+                    format!("porta {port} ({who})"),
+                    format!("port {port} ({who})"),
+                ),
+                both(
+                    "em uso: o avaliador não precisa dela, mas os comandos das aulas sim",
+                    "in use: the grader does not need it, but the lessons' commands do",
+                ),
+            )
+        });
+    }
+    out
+}
+
+/// The report, and whether this machine can grade.
+pub fn render(findings: &[Finding], lang: Lang) -> (String, bool) {
+    let mut text = String::new();
+    for f in findings {
+        let mark = if f.ok {
+            "OK "
+        } else if f.required {
+            "ERRO"
+        } else {
+            "aviso"
+        };
+        let mark = match (lang, mark) {
+            (Lang::En, "ERRO") => "FAIL",
+            (Lang::En, "aviso") => "warn",
+            (_, m) => m,
+        };
+        text.push_str(&format!(
+            "[{mark:<5}] {}: {}\n",
+            f.what.get(lang),
+            f.detail.get(lang)
+        ));
+    }
+    let ready = findings.iter().all(|f| f.ok || !f.required);
+    text.push_str(lang.t(
+        if ready {
+            "\nPronto para avaliar.\n"
+        } else {
+            "\nAinda não dá para avaliar: resolva as linhas ERRO.\n"
+        },
+        if ready {
+            "\nReady to grade.\n"
+        } else {
+            "\nNot ready to grade: fix the FAIL lines.\n"
+        },
+    ));
+    (text, ready)
+}
+
+fn ok(what: Text, detail: Text) -> Finding {
+    Finding {
+        ok: true,
+        required: false,
+        what,
+        detail,
+    }
+}
+
+fn bad(required: bool, what: Text, detail: Text) -> Finding {
+    Finding {
+        ok: false,
+        required,
+        what,
+        detail,
+    }
+}
+
+fn version_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let text = if text.trim().is_empty() {
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    } else {
+        text.into_owned()
+    };
+    out.status
+        .success()
+        .then(|| text.lines().next().unwrap_or_default().trim().to_string())
+}
