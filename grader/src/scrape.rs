@@ -15,6 +15,7 @@ pub struct Scraper {
     metrics_url: String,
     base: String,
     stuck: Option<Text>,
+    last_error: Option<Text>,
 }
 
 /// A scrape that worked: the parsed body and the Content-Type it came with.
@@ -36,10 +37,28 @@ impl Scraper {
             metrics_url: format!("{base}/metrics"),
             base,
             stuck: None,
+            last_error: None,
         }
     }
 
+    /// Reads `/metrics`. An error already reported by the previous scrape comes back short
+    /// ("the same error, see above"), so a report does not repeat it under every check.
     pub async fn scrape(&mut self) -> Result<Scrape, Text> {
+        let result = self.scrape_once().await;
+        match &result {
+            Err(e) if self.last_error.as_ref() == Some(e) => {
+                return Err(both(
+                    "o mesmo erro de /metrics da verificação acima",
+                    "the same /metrics error as in the check above",
+                ));
+            }
+            Err(e) => self.last_error = Some(e.clone()),
+            Ok(_) => self.last_error = None,
+        }
+        result
+    }
+
+    async fn scrape_once(&mut self) -> Result<Scrape, Text> {
         if let Some(reason) = &self.stuck {
             return Err(reason.clone());
         }
