@@ -56,10 +56,14 @@ pub async fn build(
     // One build of a staging folder at a time: two runs grading the same crate wait in turn.
     let lock = std::fs::File::create(stages.join(format!("{tag}.lock")))
         .map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
-    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
-        .await
-        .map_err(|e| BuildError::Stage(e.to_string()))?
-        .map_err(|e| BuildError::Stage(format!("lock: {e}")))?;
+    let waiting = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock));
+    let lock = match tokio::time::timeout(timeout, waiting).await {
+        Ok(Ok(Ok(lock))) => lock,
+        Ok(Ok(Err(e))) => return Err(BuildError::Stage(format!("lock: {e}"))),
+        Ok(Err(e)) => return Err(BuildError::Stage(e.to_string())),
+        // Another run has been building the same crate for longer than a build may take.
+        Err(_) => return Err(BuildError::Timeout(timeout)),
+    };
 
     let stage = stage(course, spec, submission, &stages.join(&tag), &tag)?;
     let fut = cargo_build(course, &stage, submission);
@@ -98,6 +102,12 @@ fn stage(
     }
     let mut budget = (MAX_FILES, MAX_BYTES);
     sync_tree(&src, &dir.join("src"), &mut budget)?;
+    if !dir.join("src/main.rs").is_file() {
+        return Err(BuildError::Stage(format!(
+            "{}/src/main.rs is not a regular file (links are not followed)",
+            submission.display()
+        )));
+    }
 
     let pristine = course.root.join(&spec.starter).join("Cargo.toml");
     let manifest = pristine_manifest(course, &pristine, &format!("grader-{tag}"))?;

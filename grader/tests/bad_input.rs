@@ -197,3 +197,19 @@ fn a_folder_without_a_crate_is_ungradable_not_a_crash() {
         run.stdout
     );
 }
+
+#[test]
+fn a_main_rs_that_is_a_link_is_refused_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let elsewhere = common::course_root().join("solutions/ex1-metricas-http/src/main.rs");
+    std::os::unix::fs::symlink(elsewhere, dir.path().join("src/main.rs")).unwrap();
+    let run = grade_path("ex1", dir.path(), &[]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("is not a regular file (links are not followed)"),
+        "{}",
+        run.stdout
+    );
+}

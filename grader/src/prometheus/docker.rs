@@ -103,6 +103,9 @@ pub async fn remove_own_containers() {
     remove_where(&docker, own, |_| true).await;
 }
 
+/// How long one call to the engine may take before the grader stops waiting for it.
+pub(super) const ENGINE_CALL: Duration = Duration::from_secs(30);
+
 async fn remove_where(
     docker: &Docker,
     label: String,
@@ -114,7 +117,8 @@ async fn remove_where(
         filters: Some(filters),
         ..Default::default()
     };
-    let Ok(containers) = docker.list_containers(Some(options)).await else {
+    let listed = tokio::time::timeout(ENGINE_CALL, docker.list_containers(Some(options))).await;
+    let Ok(Ok(containers)) = listed else {
         return 0;
     };
     let mut removed = 0;
@@ -131,7 +135,8 @@ async fn remove_where(
             force: true,
             ..Default::default()
         };
-        if docker.remove_container(&id, Some(force)).await.is_ok() {
+        let removal = tokio::time::timeout(ENGINE_CALL, docker.remove_container(&id, Some(force)));
+        if matches!(removal.await, Ok(Ok(()))) {
             removed += 1;
         }
     }

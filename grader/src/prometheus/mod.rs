@@ -235,7 +235,7 @@ impl Prometheus {
             Runner::Native(p) => p.stop(Duration::from_secs(5)).await,
             // Removing the container stops it; testcontainers does it when it is dropped.
             Runner::Docker(c) => {
-                let _ = c.rm().await;
+                let _ = tokio::time::timeout(docker::ENGINE_CALL, c.rm()).await;
             }
         }
     }

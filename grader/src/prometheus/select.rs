@@ -68,7 +68,9 @@ pub async fn choose(
 async fn docker_with_image(image: &str) -> Result<(), Text> {
     let docker = engine().await?;
     super::remove_orphans(&docker).await;
-    if docker.inspect_image(image).await.is_ok() {
+    let present =
+        tokio::time::timeout(super::docker::ENGINE_CALL, docker.inspect_image(image)).await;
+    if matches!(present, Ok(Ok(_))) {
         return Ok(());
     }
     eprintln!("grader: pulling {image} ...");
