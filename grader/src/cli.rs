@@ -50,6 +50,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         prometheus_bin: Option<PathBuf>,
     },
+    /// Grade a class: every folder in DIR is one student's submission (see `grader bulk --help`).
+    Bulk(crate::bulk::BulkArgs),
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! `main.rs` only parses arguments and maps the outcome of [`run`] to an exit code.
 
 pub mod app;
+pub mod bulk;
 pub mod checks;
 pub mod cli;
 pub mod compile;
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> u8 {
                 exit::ENVIRONMENT
             }
         }
+        Some(Command::Bulk(args)) => bulk::run(args).await,
         None => grade_command(cli.grade).await,
     }
 }

@@ -1,0 +1,395 @@
+//! Grading a whole class: `grader bulk DIR --exercise exN`.
+//!
+//! Every immediate, non-hidden folder of DIR is one student's submission (its name is the
+//! student's id): a whole copy of the course, or just the exercise crate, as `--path` takes
+//! them. Up to `--jobs` submissions are graded at once, each with [`grade::grade`]; as each one
+//! finishes, its `results.json` (Gradescope's shape, plus an `extra_data` object the gradebook
+//! is rebuilt from) and `report.txt` are written under the output folder, by a rename, so a
+//! file that is there is complete. A student whose `results.json` is there is skipped on the
+//! next run unless `--force`; so an interrupted run resumes where it stopped. At the end,
+//! `grades.csv` and `summary.json` are made again from every `results.json` in the output
+//! folder.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use tokio::task::JoinSet;
+
+use crate::course::{Course, Which};
+use crate::exit;
+use crate::grade::{self, EnvError, Options};
+use crate::lang::Lang;
+use crate::prometheus::{self, BackendChoice};
+use crate::spec::{self, Spec};
+
+mod gradebook;
+
+use gradebook::{
+    GRADED, already_graded, error_results, error_row, gradebook, progress, render_table,
+    write_atomic,
+};
+pub use gradebook::{Row, csv_field, render_csv, results_json, row_from_results, summary};
+
+const BULK_HELP: &str = "\
+Outputs (in OUT, default DIR/../<exercise>-results):
+  <student>/results.json  Gradescope's results.json, with `extra_data` {student, status, reason, checks}
+  <student>/report.txt    the readable report
+  grades.csv              student, score, max_score, status (graded|ungradable|error), one column per check
+  summary.json            per student: score, max_score, status, reason; totals
+
+Exit codes:
+  0  every submission was graded (whatever the scores)
+  2  wrong usage (DIR missing or without submissions, unknown exercise)
+  3  some submission could not be graded (does not build, no crate found, app does not start)
+  4  the grader's environment is missing something (the run stops: it would fail for everyone)
+  130 interrupted (Ctrl-C): what finished is kept, and the next run resumes";
+
+/// `grader bulk`: the options.
+#[derive(Debug, Args)]
+#[command(after_help = BULK_HELP)]
+pub struct BulkArgs {
+    /// The class: one folder per student, named by the student's id.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The exercise to grade (ex1, ex2, ...; see `grader list`).
+    #[arg(long, value_name = "ID", required_unless_present = "spec")]
+    pub exercise: Option<String>,
+
+    /// Use this spec file instead of the one built in.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+
+    /// Where the results go (default: DIR/../<exercise>-results).
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+
+    /// Submissions graded at once (default: the machine's cores, at most 4).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+
+    /// Grade again the students that already have results.
+    #[arg(long)]
+    pub force: bool,
+
+    /// The course workspace (found on its own when the grader runs from it).
+    #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
+    pub course: Option<PathBuf>,
+
+    /// How to run Prometheus: `auto` takes Docker when an engine answers, else the binary.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+
+    /// The Prometheus binary for the native backend (default: `prometheus` on PATH).
+    #[arg(long, value_name = "FILE")]
+    pub prometheus_bin: Option<PathBuf>,
+
+    /// The Prometheus image for the Docker backend.
+    #[arg(long, value_name = "IMAGE", default_value = prometheus::DEFAULT_IMAGE)]
+    pub prometheus_image: String,
+
+    /// Language of the reports (default: from the locale; pt for pt_* locales).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Seconds each app gets to open its port.
+    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    pub startup_timeout: u64,
+
+    /// Seconds each HTTP request to an app may take.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub request_timeout: u64,
+
+    /// Seconds each build may take (builds of a class wait for each other's cargo lock).
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub build_timeout: u64,
+}
+
+/// The default number of concurrent gradings: the machine's parallelism, at most 4.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(NonZeroUsize::get)
+        .unwrap_or(1)
+        .min(4)
+}
+
+pub async fn run(args: BulkArgs) -> u8 {
+    let lang = args.lang.unwrap_or_else(Lang::from_env);
+    let spec = match (&args.spec, &args.exercise) {
+        (Some(file), _) => Spec::from_file(file),
+        (None, Some(id)) => Spec::builtin(id),
+        (None, None) => unreachable!("clap requires --exercise or --spec"),
+    };
+    let spec = match spec {
+        Ok(s) => s,
+        Err(e @ spec::SpecError::Unknown(..)) => {
+            eprintln!("grader: {e}");
+            return exit::USAGE;
+        }
+        Err(e) => {
+            eprintln!("grader: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    if !args.dir.is_dir() {
+        eprintln!(
+            "grader: {} {}",
+            args.dir.display(),
+            lang.t(
+                "não existe ou não é uma pasta",
+                "does not exist or is not a folder"
+            )
+        );
+        return exit::USAGE;
+    }
+    let dir = std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone());
+    let out = match &args.out {
+        Some(o) => std::path::absolute(o).unwrap_or_else(|_| o.clone()),
+        None => dir
+            .parent()
+            .unwrap_or(&dir)
+            .join(format!("{}-results", spec.id)),
+    };
+    let students = match students(&dir, &out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("grader: {}: {e}", dir.display());
+            return exit::ENVIRONMENT;
+        }
+    };
+    if students.is_empty() {
+        eprintln!(
+            "grader: {} {}",
+            dir.display(),
+            lang.t("não tem nenhuma pasta de aluno", "holds no student folder")
+        );
+        return exit::USAGE;
+    }
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("grader: {}: {e}", out.display());
+        return exit::ENVIRONMENT;
+    }
+    let course = match Course::locate(args.course.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("grader: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let opts = Options {
+        which: Which::Starter,
+        backend: args.backend,
+        prometheus_bin: args.prometheus_bin.clone(),
+        prometheus_image: args.prometheus_image.clone(),
+        build_timeout: Duration::from_secs(args.build_timeout),
+        startup_timeout: Duration::from_secs(args.startup_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        ..Options::default()
+    };
+    eprintln!(
+        "{} {} {} {}, {} {jobs} {}; {} {}",
+        lang.t("avaliando", "grading"),
+        students.len(),
+        lang.t("entregas de", "submissions of"),
+        spec.id,
+        lang.t("até", "up to"),
+        lang.t("por vez", "at once"),
+        lang.t("resultados em", "results in"),
+        out.display()
+    );
+
+    let ctx = Arc::new(Ctx {
+        course,
+        spec,
+        opts,
+        out: out.clone(),
+        lang,
+    });
+    let outcome = grade_all(&ctx, students, jobs, args.force).await;
+
+    if outcome == Outcome::Interrupted && ctx.opts.backend != BackendChoice::Native {
+        let _ = tokio::time::timeout(Duration::from_secs(10), prometheus::remove_own_containers())
+            .await;
+    }
+    // The gradebook covers every result there, this run's and earlier ones'.
+    let rows = match gradebook(&out, &ctx.spec, lang) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("grader: {}: {e}", out.display());
+            return exit::ENVIRONMENT;
+        }
+    };
+    print!("{}", render_table(&rows, lang));
+    match outcome {
+        Outcome::Interrupted => exit::INTERRUPTED,
+        Outcome::Environment => exit::ENVIRONMENT,
+        Outcome::Done if rows.iter().all(|r| r.status == GRADED) => exit::FULL_MARKS,
+        Outcome::Done => exit::UNGRADABLE,
+    }
+}
+
+#[derive(Debug)]
+struct Ctx {
+    course: Course,
+    spec: Spec,
+    opts: Options,
+    out: PathBuf,
+    lang: Lang,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    Environment,
+    Interrupted,
+}
+
+/// The student folders of `dir`, sorted by name: not hidden, and not the output folder.
+fn students(dir: &Path, out: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if name.starts_with('.') || !path.is_dir() {
+            continue;
+        }
+        if path.canonicalize().is_ok_and(|p| p == out) {
+            continue;
+        }
+        found.push((name, path));
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Grades every student not graded yet, `jobs` at a time, writing each one's results as it
+/// finishes. Stops everything on an environment error or Ctrl-C; either way, nothing it
+/// started is left running when it returns.
+async fn grade_all(
+    ctx: &Arc<Ctx>,
+    students: Vec<(String, PathBuf)>,
+    jobs: usize,
+    force: bool,
+) -> Outcome {
+    let lang = ctx.lang;
+    let total = students.len();
+    let mut done = 0usize;
+    let mut queue = std::collections::VecDeque::new();
+    for (student, path) in students {
+        match (force, already_graded(&ctx.out, &student)) {
+            (false, Some(row)) => {
+                done += 1;
+                eprintln!(
+                    "[{done}/{total}] {student}: {} ({})",
+                    lang.t("pulado, já avaliado", "skipped, already graded"),
+                    progress(&row, lang)
+                );
+            }
+            _ => queue.push_back((student, path)),
+        }
+    }
+    let mut set: JoinSet<Result<Row, EnvError>> = JoinSet::new();
+    // Which student each task grades (a task that panics only has its id).
+    let mut running: BTreeMap<tokio::task::Id, String> = BTreeMap::new();
+    let mut spawn_next = |set: &mut JoinSet<_>, running: &mut BTreeMap<_, _>| {
+        if let Some((student, path)) = queue.pop_front() {
+            let ctx = Arc::clone(ctx);
+            let name = student.clone();
+            let handle = set.spawn(async move { grade_one(&ctx, &name, path).await });
+            running.insert(handle.id(), student);
+        }
+    };
+    for _ in 0..jobs {
+        spawn_next(&mut set, &mut running);
+    }
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let joined = tokio::select! {
+            j = set.join_next_with_id() => j,
+            _ = &mut ctrl_c => {
+                eprintln!("grader: {}", lang.t("interrompido", "interrupted"));
+                stop(&mut set).await;
+                return Outcome::Interrupted;
+            }
+        };
+        let Some(joined) = joined else {
+            return Outcome::Done;
+        };
+        done += 1;
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        let student = running.remove(&id).unwrap_or_default();
+        match joined {
+            Ok((_, Ok(row))) => {
+                eprintln!("[{done}/{total}] {student}: {}", progress(&row, lang));
+            }
+            Ok((_, Err(e))) => {
+                eprintln!(
+                    "grader: {student}: {}\n{}",
+                    e.describe().get(lang),
+                    lang.t(
+                        "a avaliação da turma parou: o problema é do ambiente do avaliador, e seria o mesmo para todos",
+                        "grading the class stopped: the grader's environment is at fault, and would be for everyone"
+                    )
+                );
+                stop(&mut set).await;
+                return Outcome::Environment;
+            }
+            Err(e) => {
+                // A grading that panicked: an `error` row, graded again on the next run.
+                let row = error_row(&student, f64::from(ctx.spec.max_score()), e.to_string());
+                let dir = ctx.out.join(&student);
+                let written = std::fs::create_dir_all(&dir).and_then(|()| {
+                    write_atomic(
+                        &dir.join("results.json"),
+                        format!("{:#}\n", error_results(&row, &ctx.spec.id)).as_bytes(),
+                    )
+                });
+                if let Err(w) = written {
+                    eprintln!("grader: {}: {w}", dir.display());
+                }
+                eprintln!("[{done}/{total}] {student}: {}", progress(&row, lang));
+            }
+        }
+        spawn_next(&mut set, &mut running);
+    }
+}
+
+/// Cancels every grading still running and waits until each is gone (dropping a grading
+/// stops its app and its Prometheus).
+async fn stop<T: 'static>(set: &mut JoinSet<T>) {
+    set.abort_all();
+    while set.join_next().await.is_some() {}
+}
+
+/// Grades one student and writes its results; `Err` only when the environment is at fault.
+async fn grade_one(ctx: &Ctx, student: &str, path: PathBuf) -> Result<Row, EnvError> {
+    let opts = Options {
+        which: Which::Path(path),
+        ..ctx.opts.clone()
+    };
+    let report = grade::grade(&ctx.course, &ctx.spec, &opts).await?;
+    let (results, row) = results_json(&report, student, ctx.lang);
+    let dir = ctx.out.join(student);
+    std::fs::create_dir_all(&dir)?;
+    write_atomic(
+        &dir.join("report.txt"),
+        report.render_text(ctx.lang).as_bytes(),
+    )?;
+    // Last: its presence means this student is done.
+    write_atomic(
+        &dir.join("results.json"),
+        format!("{results:#}\n").as_bytes(),
+    )?;
+    Ok(row)
+}
