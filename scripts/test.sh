@@ -21,3 +21,6 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc --quiet
+# The book: installs mdBook and Chromium when missing, builds it, checks its links and
+# includes against the built pages, and renders a chapter in headless Chromium.
+scripts/book.sh
