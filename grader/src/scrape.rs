@@ -86,12 +86,7 @@ impl Scraper {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.text().await.map_err(|e| {
-            both(
-                format!("o corpo de /metrics não pôde ser lido: {e}"),
-                format!("the /metrics body could not be read: {e}"),
-            )
-        })?;
+        let body = read_capped(response).await?;
         if !status.is_success() {
             let first = body.lines().next().unwrap_or_default();
             return Err(both(
@@ -159,4 +154,33 @@ impl Scraper {
         }
         Ok(())
     }
+}
+
+/// The most of `/metrics` the grader reads: far above any real app's, and small enough that a
+/// broken one streaming without end cannot exhaust the grader's memory.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+async fn read_capped(mut response: reqwest::Response) -> Result<String, Text> {
+    let unreadable = |e: reqwest::Error| {
+        both(
+            format!("o corpo de /metrics não pôde ser lido: {e}"),
+            format!("the /metrics body could not be read: {e}"),
+        )
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreadable)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            let mib = MAX_BODY / 1024 / 1024;
+            return Err(both(
+                format!(
+                    "/metrics passou de {mib} MiB sem terminar: algo gera séries sem limite (cardinalidade?)"
+                ),
+                format!(
+                    "/metrics went past {mib} MiB without ending: something makes series without bound (cardinality?)"
+                ),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }

@@ -213,3 +213,15 @@ fn a_main_rs_that_is_a_link_is_refused_not_followed() {
         run.stdout
     );
 }
+
+#[test]
+fn a_metrics_body_without_end_is_cut_with_the_reason() {
+    let run = grade_path("ex1", &fixture("metrics-sem-fim"), &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("/metrics went past 16 MiB without ending"),
+        "{}",
+        run.stdout
+    );
+}
