@@ -1,9 +1,12 @@
 //! Command-line interface.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::course::Which;
+use crate::grade::Options;
 use crate::lang::Lang;
 use crate::prometheus::BackendChoice;
 
@@ -71,6 +74,17 @@ pub struct GradeArgs {
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
 
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a grading runs, for `grader exN` and `grader bulk` alike.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// The course workspace (found on its own when the grader runs from it).
     #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
     pub course: Option<PathBuf>,
@@ -87,10 +101,6 @@ pub struct GradeArgs {
     #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_IMAGE)]
     pub prometheus_image: String,
 
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-
     /// Language of the report (default: from the locale; pt for pt_* locales).
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
@@ -103,9 +113,29 @@ pub struct GradeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 5)]
     pub request_timeout: u64,
 
-    /// Seconds the build may take.
+    /// Seconds the build may take (in `bulk`, builds also wait for each other's cargo lock).
     #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub build_timeout: u64,
+}
+
+impl RunArgs {
+    pub fn lang(&self) -> Lang {
+        self.lang.unwrap_or_else(Lang::from_env)
+    }
+
+    /// The grading options these arguments ask for, grading `which`.
+    pub fn options(&self, which: Which) -> Options {
+        Options {
+            which,
+            backend: self.backend,
+            prometheus_bin: self.prometheus_bin.clone(),
+            prometheus_image: self.prometheus_image.clone(),
+            build_timeout: Duration::from_secs(self.build_timeout),
+            startup_timeout: Duration::from_secs(self.startup_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            ..Options::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

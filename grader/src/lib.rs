@@ -85,9 +85,14 @@ fn list(lang: Lang) -> u8 {
     }
 }
 
-async fn grade_command(args: GradeArgs) -> u8 {
-    let lang = args.lang.unwrap_or_else(Lang::from_env);
-    let spec = match (&args.spec, &args.exercise) {
+/// The spec to grade with: `--spec FILE`, else the built-in one for `exercise`; on failure,
+/// the message is printed and the exit code returned.
+pub(crate) fn load_spec(
+    file: Option<&std::path::Path>,
+    exercise: Option<&str>,
+    lang: Lang,
+) -> Result<Spec, u8> {
+    let spec = match (file, exercise) {
         (Some(file), _) => Spec::from_file(file),
         (None, Some(id)) => Spec::builtin(id),
         (None, None) => {
@@ -98,42 +103,42 @@ async fn grade_command(args: GradeArgs) -> u8 {
                     "name the exercise to grade, e.g. `grader ex1` (see `grader list`)"
                 )
             );
-            return exit::USAGE;
+            return Err(exit::USAGE);
         }
     };
-    let spec = match spec {
+    spec.map_err(|e| {
+        eprintln!("grader: {e}");
+        match e {
+            spec::SpecError::Unknown(..) => exit::USAGE,
+            _ => exit::ENVIRONMENT,
+        }
+    })
+}
+
+/// The course, or the exit code after saying why it was not found.
+pub(crate) fn locate_course(dir: Option<&std::path::Path>) -> Result<Course, u8> {
+    Course::locate(dir).map_err(|e| {
+        eprintln!("grader: {e}");
+        exit::ENVIRONMENT
+    })
+}
+
+async fn grade_command(args: GradeArgs) -> u8 {
+    let lang = args.run.lang();
+    let spec = match load_spec(args.spec.as_deref(), args.exercise.as_deref(), lang) {
         Ok(s) => s,
-        Err(e @ spec::SpecError::Unknown(..)) => {
-            eprintln!("grader: {e}");
-            return exit::USAGE;
-        }
-        Err(e) => {
-            eprintln!("grader: {e}");
-            return exit::ENVIRONMENT;
-        }
+        Err(code) => return code,
     };
-    let course = match Course::locate(args.course.as_deref()) {
+    let course = match locate_course(args.run.course.as_deref()) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("grader: {e}");
-            return exit::ENVIRONMENT;
-        }
+        Err(code) => return code,
     };
     let which = match (args.solution, args.path) {
         (true, _) => Which::Solution,
         (false, Some(p)) => Which::Path(p),
         (false, None) => Which::Starter,
     };
-    let opts = grade::Options {
-        which,
-        backend: args.backend,
-        prometheus_bin: args.prometheus_bin,
-        prometheus_image: args.prometheus_image,
-        build_timeout: Duration::from_secs(args.build_timeout),
-        startup_timeout: Duration::from_secs(args.startup_timeout),
-        request_timeout: Duration::from_secs(args.request_timeout),
-        ..grade::Options::default()
-    };
+    let opts = args.run.options(which);
     eprintln!(
         "{} {} ...",
         lang.t(

@@ -19,12 +19,13 @@ use std::time::Duration;
 use clap::Args;
 use tokio::task::JoinSet;
 
+use crate::cli::RunArgs;
 use crate::course::{Course, Which};
 use crate::exit;
 use crate::grade::{self, EnvError, Options};
 use crate::lang::Lang;
 use crate::prometheus::{self, BackendChoice};
-use crate::spec::{self, Spec};
+use crate::spec::Spec;
 
 mod gradebook;
 
@@ -76,37 +77,8 @@ pub struct BulkArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// The course workspace (found on its own when the grader runs from it).
-    #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
-    pub course: Option<PathBuf>,
-
-    /// How to run Prometheus: `auto` takes Docker when an engine answers, else the binary.
-    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
-    pub backend: BackendChoice,
-
-    /// The Prometheus binary for the native backend (default: `prometheus` on PATH).
-    #[arg(long, value_name = "FILE")]
-    pub prometheus_bin: Option<PathBuf>,
-
-    /// The Prometheus image for the Docker backend.
-    #[arg(long, value_name = "IMAGE", default_value = prometheus::DEFAULT_IMAGE)]
-    pub prometheus_image: String,
-
-    /// Language of the reports (default: from the locale; pt for pt_* locales).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
-
-    /// Seconds each app gets to open its port.
-    #[arg(long, value_name = "SECS", default_value_t = 15)]
-    pub startup_timeout: u64,
-
-    /// Seconds each HTTP request to an app may take.
-    #[arg(long, value_name = "SECS", default_value_t = 5)]
-    pub request_timeout: u64,
-
-    /// Seconds each build may take (builds of a class wait for each other's cargo lock).
-    #[arg(long, value_name = "SECS", default_value_t = 900)]
-    pub build_timeout: u64,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// The default number of concurrent gradings: the machine's parallelism, at most 4.
@@ -118,22 +90,10 @@ pub fn default_jobs() -> usize {
 }
 
 pub async fn run(args: BulkArgs) -> u8 {
-    let lang = args.lang.unwrap_or_else(Lang::from_env);
-    let spec = match (&args.spec, &args.exercise) {
-        (Some(file), _) => Spec::from_file(file),
-        (None, Some(id)) => Spec::builtin(id),
-        (None, None) => unreachable!("clap requires --exercise or --spec"),
-    };
-    let spec = match spec {
+    let lang = args.run.lang();
+    let spec = match crate::load_spec(args.spec.as_deref(), args.exercise.as_deref(), lang) {
         Ok(s) => s,
-        Err(e @ spec::SpecError::Unknown(..)) => {
-            eprintln!("grader: {e}");
-            return exit::USAGE;
-        }
-        Err(e) => {
-            eprintln!("grader: {e}");
-            return exit::ENVIRONMENT;
-        }
+        Err(code) => return code,
     };
     if !args.dir.is_dir() {
         eprintln!(
@@ -173,24 +133,13 @@ pub async fn run(args: BulkArgs) -> u8 {
         eprintln!("grader: {}: {e}", out.display());
         return exit::ENVIRONMENT;
     }
-    let course = match Course::locate(args.course.as_deref()) {
+    let course = match crate::locate_course(args.run.course.as_deref()) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("grader: {e}");
-            return exit::ENVIRONMENT;
-        }
+        Err(code) => return code,
     };
     let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
-    let opts = Options {
-        which: Which::Starter,
-        backend: args.backend,
-        prometheus_bin: args.prometheus_bin.clone(),
-        prometheus_image: args.prometheus_image.clone(),
-        build_timeout: Duration::from_secs(args.build_timeout),
-        startup_timeout: Duration::from_secs(args.startup_timeout),
-        request_timeout: Duration::from_secs(args.request_timeout),
-        ..Options::default()
-    };
+    // Each student's grading sets its own `which`.
+    let opts = args.run.options(Which::Starter);
     eprintln!(
         "{} {} {} {}, {} {jobs} {}; {} {}",
         lang.t("avaliando", "grading"),
