@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 bin=$(command -v prometheus) || { echo "build-images: no prometheus binary (run scripts/setup.sh)" >&2; exit 1; }
 version=$(prometheus --version 2>&1 | head -n1 | awk '{print $3}' | tr '+~' '--')
-image="course-local/prometheus:${version}"
+# The suffix is the layout's revision: bump it when what goes into the image changes.
+image="course-local/prometheus:${version}-l2"
 if docker image inspect "$image" >/dev/null 2>&1; then
   echo "$image"
   exit 0
@@ -17,7 +18,9 @@ fi
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 cp docker/prometheus-local/Dockerfile "$ctx/"
-mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc/prometheus" "$ctx/data"
+mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc/prometheus" "$ctx/data" "$ctx/rootfs/tmp"
+# promtool's unit tests write to /tmp, as in the official image.
+chmod 1777 "$ctx/rootfs/tmp"
 for b in prometheus promtool; do
   src=$(command -v "$b")
   cp "$src" "$ctx/rootfs/bin/$b"

@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # Installs what grading needs and the toolchain does not bring: a Prometheus server (and its
-# promtool). On Debian and Ubuntu it uses the distribution's package; elsewhere it says how.
+# promtool) and, for ex5's notifications, an Alertmanager. On Debian and Ubuntu it uses the
+# distribution's packages; elsewhere it says how.
 set -euo pipefail
 
-if command -v prometheus >/dev/null 2>&1; then
-  echo "setup: $(prometheus --version 2>&1 | head -n1)"
-  exit 0
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+if ! command -v alertmanager >/dev/null 2>&1 && ! command -v prometheus-alertmanager >/dev/null 2>&1; then
+  need+=(prometheus-alertmanager)
 fi
 
-if command -v apt-get >/dev/null 2>&1; then
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing ${need[*]}. Download them from https://prometheus.io/download/," >&2
+    echo "       put the binaries on PATH (or pass --prometheus-bin / --alertmanager-bin)." >&2
+    exit 1
+  fi
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing Debian's prometheus package"
+  echo "setup: installing Debian's ${need[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  # The package may start a system service; the grader starts its own Prometheus per run.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-    $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The packages may start system services; the grader starts its own per run.
+  if command -v systemctl >/dev/null 2>&1; then
+    for svc in prometheus prometheus-alertmanager; do
+      if systemctl is-active --quiet "$svc" 2>/dev/null; then
+        $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
+      fi
+    done
   fi
-  echo "setup: $(prometheus --version 2>&1 | head -n1)"
-else
-  echo "setup: no prometheus on PATH. Download it from https://prometheus.io/download/," >&2
-  echo "       put the prometheus binary on PATH (or pass --prometheus-bin to the grader)." >&2
-  exit 1
 fi
+echo "setup: $(prometheus --version 2>&1 | head -n1)"

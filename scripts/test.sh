@@ -10,6 +10,20 @@ scripts/setup.sh
 # (no registry is needed); without a Docker engine those tests fail and say so.
 GRADER_TEST_PROMETHEUS_IMAGE=$(scripts/build-images.sh)
 export GRADER_TEST_PROMETHEUS_IMAGE
+# The student's stack (docker-compose.yml, crates/stack-tests) is tested with Compose and with
+# local images built from Debian's packages and the app, since no registry is reachable.
+if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+fi
+# Installs prometheus-alertmanager, prometheus-node-exporter and busybox-static when missing;
+# the end-to-end test calls it again and finds the images ready.
+stack_images=$(APP=ex2-metricas-negocio-solucao scripts/build-stack-images.sh)
+# The grader's ex5 runs Alertmanager beside Prometheus; its Docker path uses the local image.
+GRADER_TEST_ALERTMANAGER_IMAGE=$(sed -n 's/^LOCAL_ALERTMANAGER_IMAGE=//p' <<<"$stack_images")
+export GRADER_TEST_ALERTMANAGER_IMAGE
 
 cargo fmt --all --check
 # Every crate compiles with no warning, the starters included (they are unsolved, not broken).
@@ -21,6 +35,9 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc --quiet
+# locustfile.py, for students who use Locust, against the real shop (Locust from PyPI,
+# cached in target/locust-venv).
+scripts/locust-check.sh
 # The book: installs mdBook and Chromium when missing, builds it, checks its links and
 # includes against the built pages, and renders a chapter in headless Chromium.
 scripts/book.sh

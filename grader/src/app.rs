@@ -31,10 +31,15 @@ impl StartError {
                 format!("o app não pôde ser iniciado: {e}"),
                 format!("the app could not be started: {e}"),
             ),
-            StartError::Exited { status, output } => both(
-                format!("o app terminou logo ao iniciar ({status}). Saída:\n{output}"),
-                format!("the app exited right after starting ({status}). Output:\n{output}"),
-            ),
+            StartError::Exited { status, output } => {
+                let (pt, en) = limit_hit(status);
+                both(
+                    format!("o app terminou logo ao iniciar ({status}){pt}. Saída:\n{output}"),
+                    format!(
+                        "the app exited right after starting ({status}){en}. Output:\n{output}"
+                    ),
+                )
+            }
             StartError::NeverListened { after, output } => both(
                 format!(
                     "o app não abriu a porta em {}s (ele lê a porta de PORT ou --port?). Saída:\n{output}",
@@ -46,6 +51,23 @@ impl StartError {
                 ),
             ),
         }
+    }
+}
+
+/// Which of the grader's limits (see [`crate::process::Limits`]) stopped the app, if one did.
+fn limit_hit(status: &str) -> (&'static str, &'static str) {
+    if status.contains("SIGXFSZ") {
+        (
+            ": escreveu mais de 64 MiB de saída, o limite do avaliador",
+            ": it wrote more than 64 MiB of output, the grader's limit",
+        )
+    } else if status.contains("SIGXCPU") {
+        (
+            ": passou de 10 minutos de CPU, o limite do avaliador",
+            ": it used more than 10 minutes of CPU, the grader's limit",
+        )
+    } else {
+        ("", "")
     }
 }
 
@@ -75,7 +97,8 @@ impl App {
             .env("BIND", "127.0.0.1")
             .env("LATENCY_SCALE", latency_scale.to_string())
             .env_remove("RUST_LOG");
-        let mut process = Owned::spawn(cmd, log).map_err(|e| StartError::Spawn(e.to_string()))?;
+        let mut process = Owned::spawn_limited(cmd, log, Some(crate::process::Limits::APP))
+            .map_err(|e| StartError::Spawn(e.to_string()))?;
         let addr = loopback(port);
         let start = Instant::now();
         loop {

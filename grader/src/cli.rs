@@ -55,11 +55,28 @@ pub enum Command {
     },
     /// Grade a class: every folder in DIR is one student's submission (see `grader bulk --help`).
     Bulk(crate::bulk::BulkArgs),
+    /// Put load on the app like Locust (virtual users or a constant rate, loopback only) and
+    /// print Locust's table at the end.
+    Load(crate::load::LoadArgs),
+    /// Put an exercise's starter back as the course shipped it; your copy is kept in
+    /// `.grader/copias/`.
+    Reset {
+        /// The exercise (ex1, ex2, ...).
+        exercise: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
+        course: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct GradeArgs {
-    /// The exercise to grade (ex1, ex2, ...; see `grader list`).
+    /// The exercise to grade (ex1, ex2, ...; see `grader list`). Without one, the grader shows
+    /// your progress through the course and the next exercise to do.
     pub exercise: Option<String>,
 
     /// Grade the reference solution instead of the starter.
@@ -101,6 +118,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_IMAGE)]
     pub prometheus_image: String,
 
+    /// The Alertmanager binary beside the native backend (default: `alertmanager` or
+    /// `prometheus-alertmanager` on PATH).
+    #[arg(long, value_name = "FILE")]
+    pub alertmanager_bin: Option<PathBuf>,
+
+    /// The Alertmanager image beside the Docker backend.
+    #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_ALERTMANAGER_IMAGE)]
+    pub alertmanager_image: String,
+
     /// Language of the report (default: from the locale; pt for pt_* locales).
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
@@ -130,6 +156,8 @@ impl RunArgs {
             backend: self.backend,
             prometheus_bin: self.prometheus_bin.clone(),
             prometheus_image: self.prometheus_image.clone(),
+            alertmanager_bin: self.alertmanager_bin.clone(),
+            alertmanager_image: self.alertmanager_image.clone(),
             build_timeout: Duration::from_secs(self.build_timeout),
             startup_timeout: Duration::from_secs(self.startup_timeout),
             request_timeout: Duration::from_secs(self.request_timeout),

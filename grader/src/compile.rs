@@ -18,7 +18,6 @@ use tokio::process::Command;
 use toml_edit::{DocumentMut, Item, Table, value};
 
 use crate::course::Course;
-use crate::spec::Spec;
 
 /// Files a submission may have under `src/` (more or bigger is refused, not copied).
 const MAX_FILES: usize = 200;
@@ -40,16 +39,18 @@ pub enum BuildError {
     Cargo(String),
 }
 
-/// Builds the crate at `submission` as exercise `spec`, and copies the executable into
-/// `out_dir` (so a later build of the same crate never replaces the program being graded).
+/// Builds the crate at `submission` as exercise `exercise`, with the manifest of the course's
+/// copy at `starter` (relative to the course), and copies the executable into `out_dir` (so a
+/// later build of the same crate never replaces the program being graded).
 pub async fn build(
     course: &Course,
-    spec: &Spec,
+    exercise: &str,
+    starter: &Path,
     submission: &Path,
     out_dir: &Path,
     timeout: Duration,
 ) -> Result<PathBuf, BuildError> {
-    let tag = stage_tag(&spec.id, submission);
+    let tag = stage_tag(exercise, submission);
     let stages = course.target_dir().join("grader/stage");
     std::fs::create_dir_all(&stages)
         .map_err(|e| BuildError::Stage(format!("{}: {e}", stages.display())))?;
@@ -65,7 +66,7 @@ pub async fn build(
         Err(_) => return Err(BuildError::Timeout(timeout)),
     };
 
-    let stage = stage(course, spec, submission, &stages.join(&tag), &tag)?;
+    let stage = stage(course, starter, submission, &stages.join(&tag), &tag)?;
     let fut = cargo_build(course, &stage, submission);
     let exe = tokio::time::timeout(timeout, fut)
         .await
@@ -88,7 +89,7 @@ pub fn stage_tag(exercise: &str, submission: &Path) -> String {
 /// Stages `submission` into `dir` and returns it.
 fn stage(
     course: &Course,
-    spec: &Spec,
+    starter: &Path,
     submission: &Path,
     dir: &Path,
     tag: &str,
@@ -109,7 +110,7 @@ fn stage(
         )));
     }
 
-    let pristine = course.root.join(&spec.starter).join("Cargo.toml");
+    let pristine = course.root.join(starter).join("Cargo.toml");
     let manifest = pristine_manifest(course, &pristine, &format!("grader-{tag}"))?;
     write(&dir.join("Cargo.toml"), &manifest)?;
     if let Ok(lock) = std::fs::read(course.root.join("Cargo.lock")) {

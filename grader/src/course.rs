@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::spec::Spec;
+use crate::spec::{AppCrate, Spec};
 
 /// The course's workspace: specs name their starter and solution crates relative to it, and
 /// its manifest, lockfile and target directory are the ones every submission is built with.
@@ -53,25 +53,58 @@ impl Course {
         self.root.join("target")
     }
 
-    /// The crate a run grades: the starter (the student's copy), the solution, or the
-    /// exercise found in another copy of the course or crate (`--path`).
+    /// The folder a run grades: the starter (the student's copy), the solution, or the
+    /// exercise found in another copy of the course or on its own (`--path`).
     pub fn submission(&self, spec: &Spec, which: &Which) -> Result<PathBuf, String> {
         match which {
             Which::Starter => Ok(self.root.join(&spec.starter)),
             Which::Solution => Ok(self.root.join(&spec.solution)),
             Which::Path(dir) => {
                 let dir = absolute(dir);
+                let holds = |d: &Path| {
+                    if spec.is_files() {
+                        spec.files.iter().all(|f| d.join(f).is_file())
+                    } else {
+                        d.join("src/main.rs").is_file()
+                    }
+                };
                 let in_workspace = dir.join(&spec.starter);
-                if in_workspace.join("src/main.rs").is_file() {
+                if holds(&in_workspace) {
                     Ok(in_workspace)
-                } else if dir.join("src/main.rs").is_file() {
+                } else if holds(&dir) {
                     Ok(dir)
                 } else {
+                    let (what, wanted) = if spec.is_files() {
+                        ("files", spec.files.join(", "))
+                    } else {
+                        ("crate", "src/main.rs".to_string())
+                    };
                     Err(format!(
-                        "no exercise crate in {}: expected {}/src/main.rs or src/main.rs",
+                        "no exercise {what} in {}: expected {}/{wanted} or {wanted}",
                         dir.display(),
                         spec.starter.display()
                     ))
+                }
+            }
+        }
+    }
+
+    /// The crate whose app runs for a submission of files: the student's own copy of the
+    /// earlier exercise (in the course, or in the submitted copy of it); the reference for
+    /// `--solution`, and for a submission that holds only the exercise's files.
+    pub fn app_crate(&self, app: &AppCrate, which: &Which) -> PathBuf {
+        match which {
+            Which::Starter => self.root.join(&app.starter),
+            Which::Solution => self.root.join(&app.solution),
+            Which::Path(dir) => {
+                let theirs = absolute(dir).join(&app.starter);
+                let solution = self.root.join(&app.solution);
+                if theirs.join("src/main.rs").is_file() {
+                    theirs
+                } else if solution.join("src/main.rs").is_file() {
+                    solution
+                } else {
+                    self.root.join(&app.starter)
                 }
             }
         }

@@ -102,6 +102,26 @@ pub async fn examine(course: Option<&Path>, image: &str, bin: Option<&Path>) -> 
             "not found: `sudo apt-get install prometheus`, or download it from prometheus.io/download (or --prometheus-bin)",
         )),
     });
+    // ex5 runs an Alertmanager beside Prometheus: the binary natively, the image in Docker
+    // (pulled by the grader when missing).
+    out.push(match prometheus::find_alertmanager(None) {
+        Some(b) => {
+            let v =
+                version_of(&b.display().to_string(), &["--version"]).unwrap_or_else(|| "?".into());
+            ok(
+                both("binário do Alertmanager (ex5)", "Alertmanager binary (ex5)"),
+                both(
+                    format!("{} ({v})", b.display()),
+                    format!("{} ({v})", b.display()),
+                ),
+            )
+        }
+        None => bad(
+            false,
+            both("binário do Alertmanager (ex5)", "Alertmanager binary (ex5)"),
+            prometheus::how_to_install_alertmanager(),
+        ),
+    });
     let any_prometheus = image_ok || binary.is_some();
     out.push(if any_prometheus {
         ok(
@@ -146,7 +166,12 @@ pub async fn examine(course: Option<&Path>, image: &str, bin: Option<&Path>) -> 
     });
     // The roteiro's fixed ports: busy is fine for grading, but `docker compose up` and the
     // lessons' commands will clash.
-    for (port, who) in [(5000, "app"), (9090, "Prometheus"), (3000, "Grafana")] {
+    for (port, who) in [
+        (5000, "app"),
+        (9090, "Prometheus"),
+        (9093, "Alertmanager"),
+        (3000, "Grafana"),
+    ] {
         let free = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok();
         out.push(if free {
             ok(

@@ -3,15 +3,19 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::answers::Answers;
 use crate::app::App;
 use crate::checks::{self, Context};
 use crate::compile::{self, BuildError};
 use crate::course::{Course, Which};
+use crate::dashboard::Dashboard;
 use crate::lang::{Text, both};
+use crate::promconfig::Submitted;
 use crate::prometheus::{self, Backend, BackendChoice, Prometheus};
 use crate::report::{CheckResult, Report};
+use crate::rules::SubmittedRules;
 use crate::scrape::Scraper;
-use crate::spec::{CheckKind, Spec};
+use crate::spec::Spec;
 
 /// The bounds and choices of one grading run.
 #[derive(Debug, Clone)]
@@ -20,6 +24,8 @@ pub struct Options {
     pub backend: BackendChoice,
     pub prometheus_bin: Option<PathBuf>,
     pub prometheus_image: String,
+    pub alertmanager_bin: Option<PathBuf>,
+    pub alertmanager_image: String,
     pub build_timeout: Duration,
     pub startup_timeout: Duration,
     pub request_timeout: Duration,
@@ -34,6 +40,8 @@ impl Default for Options {
             backend: BackendChoice::Auto,
             prometheus_bin: None,
             prometheus_image: prometheus::DEFAULT_IMAGE.to_string(),
+            alertmanager_bin: None,
+            alertmanager_image: prometheus::DEFAULT_ALERTMANAGER_IMAGE.to_string(),
             build_timeout: Duration::from_secs(900),
             startup_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(5),
@@ -100,6 +108,15 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         }
     };
 
+    if let Some(missing) = spec.files.iter().find(|f| !submission.join(f).is_file()) {
+        let dir = submission.display();
+        let reason = both(
+            format!("falta {missing} em {dir}"),
+            format!("{missing} is missing in {dir}"),
+        );
+        return Ok(ungradable(report, spec, reason, started));
+    }
+
     // Prometheus first: it applies its scrape targets on a 5-second tick, so it starts before
     // the build and the direct checks and that wait overlaps them. The app's port is picked
     // now so Prometheus knows where to scrape. Until the app listens, its scrapes just fail.
@@ -108,6 +125,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         Some(backend) => match Prometheus::start(
             backend,
             crate::app::loopback(port),
+            spec.prometheus_config.is_none(),
             work.path(),
             Duration::from_secs(30),
         )
@@ -123,12 +141,41 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     }
     // From here on, returning early drops `prom` and the app, which kills them.
 
-    let exe = match compile::build(course, spec, &submission, work.path(), opts.build_timeout).await
-    {
+    // The crate to run: the submission itself, or for a submission of files, the app of the
+    // earlier exercise it configures.
+    let (crate_dir, exercise, starter) = match &spec.app {
+        Some(app) => {
+            let dir = course.app_crate(app, &opts.which);
+            report.notes.push(both(
+                format!(
+                    "App avaliado: {} (exercício {}).",
+                    dir.display(),
+                    app.exercise
+                ),
+                format!(
+                    "App graded with: {} (exercise {}).",
+                    dir.display(),
+                    app.exercise
+                ),
+            ));
+            (dir, app.exercise.as_str(), app.starter.as_path())
+        }
+        None => (submission.clone(), spec.id.as_str(), spec.starter.as_path()),
+    };
+    let built = compile::build(
+        course,
+        exercise,
+        starter,
+        &crate_dir,
+        work.path(),
+        opts.build_timeout,
+    )
+    .await;
+    let exe = match built {
         Ok(exe) => exe,
         Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
         Err(e @ BuildError::Compile(_)) => {
-            let dir = submission.display();
+            let dir = crate_dir.display();
             let reason = both(
                 format!("o código em {dir} não compila:\n{e}"),
                 format!("the code in {dir} does not compile:\n{e}"),
@@ -174,17 +221,81 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             ),
         });
     }
+    // The submitted config replaces the grader's own, now that the app is up.
+    let config = match (&spec.prometheus_config, &prom) {
+        (Some(file), Some(p)) => {
+            let sub = Submitted::load(p, &submission, file).await;
+            if !sub.rewrites.is_empty() {
+                report.notes.push(rewrites_note(&sub.rewrites));
+            }
+            Some(sub)
+        }
+        _ => None,
+    };
+    let rules = match (&spec.rules, &prom) {
+        (Some(file), Some(p)) => {
+            let r = SubmittedRules::load(p, &submission, file).await;
+            if !r.rewrites.is_empty() {
+                report.notes.push(rewrites_note(&r.rewrites));
+            }
+            Some(r)
+        }
+        _ => None,
+    };
+    // The spec's load, then an instant at which every answer is evaluated: late enough that
+    // the last scrape after the load is in (Prometheus scrapes every second). The alert
+    // scenarios run meanwhile, each in an app and a Prometheus of its own.
+    let main_load = async {
+        let load = spec.load.as_ref()?;
+        // Load before the first scrape would leave rate() windows with one sample.
+        if let Some(p) = &prom {
+            let _ = p.wait_target_up(Duration::from_secs(15)).await;
+        }
+        let note = match crate::workload::apply(&app.url(""), load).await {
+            Ok(r) => crate::workload::summary(&r),
+            Err(e) => e,
+        };
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        Some((note, unix_now() - 1.5))
+    };
+    let scenarios = crate::scenario::run_all(
+        spec,
+        rules.as_ref(),
+        backend.as_ref(),
+        &exe,
+        work.path(),
+        opts,
+    );
+    let (loaded, scenario_outcomes) = tokio::join!(main_load, scenarios);
+    let mut scenario_outcomes = scenario_outcomes.map_err(EnvError::Prometheus)?;
+    let at = loaded.map(|(note, at)| {
+        report.notes.push(note);
+        at
+    });
+    timing("load and scenarios", started);
+    let answers = spec.answers.as_ref().map(|f| Answers::load(&submission, f));
+    let dashboard = spec
+        .dashboard
+        .as_ref()
+        .map(|f| Dashboard::load(&submission, f));
     // Checks on /metrics first, then the ones through Prometheus, which by then has had time
     // to scrape.
-    let (direct, through_prometheus): (Vec<_>, Vec<_>) = spec
-        .checks
-        .iter()
-        .partition(|c| !matches!(c.kind, CheckKind::TargetUp | CheckKind::Promql { .. }));
+    let (through_prometheus, direct): (Vec<_>, Vec<_>) =
+        spec.checks.iter().partition(|c| c.kind.needs_prometheus());
     let mut results = Vec::new();
     for check in direct.into_iter().chain(through_prometheus) {
+        if let Some(outcome) = scenario_outcomes.remove(&check.id) {
+            results.push((check, outcome));
+            continue;
+        }
         let mut cx = Context {
             scraper: &mut scraper,
             prometheus: prom.as_ref(),
+            config: config.as_ref(),
+            answers: answers.as_ref(),
+            dashboard: dashboard.as_ref(),
+            rules: rules.as_ref(),
+            at,
         };
         results.push((check, checks::run(&check.kind, &mut cx).await));
     }
@@ -214,11 +325,37 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             expected: Some(outcome.expected.clone()),
             seen: Some(outcome.seen.clone()),
             hint,
+            note: outcome.note.clone(),
         });
     }
     report.elapsed = started.elapsed();
     timing("verdict", started);
     Ok(report)
+}
+
+/// The report's note listing what the grader changed in its copy of a submitted file.
+fn rewrites_note(rewrites: &[Text]) -> Text {
+    let (pt, en): (Vec<_>, Vec<_>) = rewrites
+        .iter()
+        .map(|r| (format!("  - {}", r.pt), format!("  - {}", r.en)))
+        .unzip();
+    both(
+        format!(
+            "Reescrito na cópia que o Prometheus do avaliador usa (o seu arquivo não muda):\n{}",
+            pt.join("\n")
+        ),
+        format!(
+            "Rewritten in the copy the grader's Prometheus runs (your file is unchanged):\n{}",
+            en.join("\n")
+        ),
+    )
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
 }
 
 /// With `GRADER_TIMINGS` set, when each phase ended, on stderr (for `scripts/bench-grade.sh`).
@@ -241,6 +378,7 @@ fn ungradable(mut report: Report, spec: &Spec, reason: Text, started: Instant) -
             expected: None,
             seen: Some(both("não executado", "not run")),
             hint: None,
+            note: None,
         })
         .collect();
     report.ungradable = Some(reason);

@@ -3,20 +3,28 @@
 //!
 //! `main.rs` only parses arguments and maps the outcome of [`run`] to an exit code.
 
+pub mod answers;
 pub mod app;
 pub mod bulk;
 pub mod checks;
 pub mod cli;
 pub mod compile;
 pub mod course;
+pub mod dashboard;
 pub mod doctor;
 pub mod grade;
 pub mod lang;
+pub mod load;
 pub mod process;
+pub mod progress;
+pub mod promconfig;
 pub mod prometheus;
 pub mod report;
+pub mod rules;
+pub mod scenario;
 pub mod scrape;
 pub mod spec;
+pub mod workload;
 
 use std::time::Duration;
 
@@ -60,7 +68,96 @@ pub async fn run(cli: Cli) -> u8 {
             }
         }
         Some(Command::Bulk(args)) => bulk::run(args).await,
+        Some(Command::Load(args)) => load::run(args).await,
+        Some(Command::Reset {
+            exercise,
+            yes,
+            lang,
+            course,
+        }) => reset(
+            &exercise,
+            yes,
+            lang.unwrap_or_else(Lang::from_env),
+            course.as_deref(),
+        ),
+        None if cli.grade.exercise.is_none() && cli.grade.spec.is_none() => {
+            let lang = cli.grade.run.lang();
+            let course = match locate_course(cli.grade.run.course.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match Spec::all_builtin() {
+                Ok(specs) => {
+                    let state = progress::State::load(&course);
+                    print!("{}", progress::overview(&specs, &state, lang));
+                    exit::FULL_MARKS
+                }
+                Err(e) => {
+                    eprintln!("grader: {e}");
+                    exit::ENVIRONMENT
+                }
+            }
+        }
         None => grade_command(cli.grade).await,
+    }
+}
+
+/// `grader reset exN`: asks first (unless `yes`), then restores the starter.
+fn reset(exercise: &str, yes: bool, lang: Lang, course: Option<&std::path::Path>) -> u8 {
+    use std::io::{BufRead, IsTerminal, Write};
+    let spec = match load_spec(None, Some(exercise), lang) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let course = match locate_course(course) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let dir = spec.starter.display();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!(
+                "grader: {}",
+                lang.t(
+                    "sem terminal para confirmar: passe --yes",
+                    "no terminal to confirm on: pass --yes"
+                )
+            );
+            return exit::USAGE;
+        }
+        eprint!(
+            "{} {dir} {} ",
+            lang.t("Restaurar", "Restore"),
+            lang.t(
+                "como o curso o trouxe? Sua versão fica guardada em .grader/copias/. [s/N]",
+                "as the course shipped it? Your version is kept in .grader/copias/. [y/N]"
+            )
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(
+            answer.trim().to_lowercase().as_str(),
+            "s" | "sim" | "y" | "yes"
+        ) {
+            eprintln!("{}", lang.t("Nada foi mudado.", "Nothing was changed."));
+            return exit::FULL_MARKS;
+        }
+    }
+    match progress::reset(&course, &spec) {
+        Ok(backup) => {
+            println!(
+                "{} {dir}; {} {}",
+                lang.t("Restaurado:", "Restored:"),
+                lang.t("sua versão está em", "your version is in"),
+                backup.display()
+            );
+            exit::FULL_MARKS
+        }
+        Err(e) => {
+            eprintln!("grader: {e}");
+            exit::ENVIRONMENT
+        }
     }
 }
 
@@ -69,7 +166,7 @@ fn list(lang: Lang) -> u8 {
         Ok(specs) => {
             for s in specs {
                 println!(
-                    "{:<6} {:<10} {:>3} pts  {}",
+                    "{:<6} {:<12} {:>3} pts  {}",
                     s.id,
                     s.roteiro,
                     s.max_score(),
@@ -166,6 +263,13 @@ async fn grade_command(args: GradeArgs) -> u8 {
             return exit::ENVIRONMENT;
         }
     };
+    // The student's own copy graded with the course's spec: remember how it went.
+    if matches!(opts.which, Which::Starter)
+        && args.spec.is_none()
+        && let Err(e) = progress::State::record(&course, &report)
+    {
+        eprintln!("grader: {}: {e}", progress::STATE_FILE);
+    }
     match args.format {
         Format::Text => print!("{}", report.render_text(lang)),
         Format::Json => println!("{:#}", report.to_gradescope(lang)),

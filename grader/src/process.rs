@@ -14,6 +14,27 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
+/// Resource limits for an untrusted program (the student's app), set in the child before it
+/// runs: its address space, its CPU time, and the size of any file it writes — its log
+/// (stdout and stderr) included, so an app that floods its output is stopped (SIGXFSZ) rather
+/// than filling the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub memory_bytes: u64,
+    pub cpu_seconds: u64,
+    pub file_bytes: u64,
+}
+
+impl Limits {
+    /// For the student's app: far above what the shop needs (tens of MiB, a few CPU seconds
+    /// per grading), far below what would hurt the machine.
+    pub const APP: Limits = Limits {
+        memory_bytes: 4 << 30,
+        cpu_seconds: 600,
+        file_bytes: 64 << 20,
+    };
+}
+
 #[derive(Debug)]
 pub struct Owned {
     child: Child,
@@ -23,7 +44,16 @@ pub struct Owned {
 
 impl Owned {
     /// Spawns `cmd` with stdout and stderr appended to `log`.
-    pub fn spawn(mut cmd: Command, log: &Path) -> std::io::Result<Self> {
+    pub fn spawn(cmd: Command, log: &Path) -> std::io::Result<Self> {
+        Self::spawn_limited(cmd, log, None)
+    }
+
+    /// [`Owned::spawn`], within `limits` where the system has them (Unix).
+    pub fn spawn_limited(
+        mut cmd: Command,
+        log: &Path,
+        limits: Option<Limits>,
+    ) -> std::io::Result<Self> {
         let out = File::create(log)?;
         cmd.stdin(Stdio::null())
             .stdout(out.try_clone()?)
@@ -40,6 +70,30 @@ impl Owned {
                 Ok(())
             });
         }
+        #[cfg(unix)]
+        if let Some(l) = limits {
+            // SAFETY: setrlimit is async-signal-safe and touches only the child's own limits.
+            unsafe {
+                cmd.pre_exec(move || {
+                    for (resource, value) in [
+                        (libc::RLIMIT_AS, l.memory_bytes),
+                        (libc::RLIMIT_CPU, l.cpu_seconds),
+                        (libc::RLIMIT_FSIZE, l.file_bytes),
+                    ] {
+                        let limit = libc::rlimit {
+                            rlim_cur: value as libc::rlim_t,
+                            rlim_max: value as libc::rlim_t,
+                        };
+                        if libc::setrlimit(resource, &limit) != 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                    }
+                    Ok(())
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = limits;
         let child = cmd.spawn()?;
         let pid = child.id().and_then(|p| i32::try_from(p).ok());
         Ok(Self {
@@ -115,5 +169,18 @@ pub fn tail(path: &Path, max_lines: usize) -> String {
     let _ = f.read_to_end(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(max_lines)..].join("\n")
+    lines[lines.len().saturating_sub(max_lines)..]
+        .iter()
+        .map(|l| shorten_line(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A line of at most 300 characters, for a report.
+fn shorten_line(line: &str) -> String {
+    const MAX: usize = 300;
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
 }

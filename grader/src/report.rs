@@ -31,6 +31,8 @@ pub struct CheckResult {
     pub expected: Option<Text>,
     pub seen: Option<Text>,
     pub hint: Option<Text>,
+    /// Worth knowing even when the check passed (an alert that would fire after the window).
+    pub note: Option<Text>,
 }
 
 impl CheckResult {
@@ -82,6 +84,13 @@ impl Report {
                 c.max_score,
                 c.title.get(lang)
             );
+            if let Some(n) = &c.note {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    labelled(t("nota:", "note:"), n.get(lang), "    ")
+                );
+            }
             if c.passed || self.ungradable.is_some() {
                 continue;
             }
@@ -129,6 +138,9 @@ impl Report {
             .iter()
             .map(|c| {
                 let mut output = Vec::new();
+                if let Some(n) = &c.note {
+                    output.push(format!("{} {}", lang.t("nota:", "note:"), n.get(lang)));
+                }
                 if !c.passed {
                     if let Some(e) = &c.expected {
                         output.push(format!(

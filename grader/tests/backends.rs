@@ -10,7 +10,9 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, containers_with_label, grader, local_prometheus_image};
+use common::{
+    Run, containers_with_label, grader, local_alertmanager_image, local_prometheus_image,
+};
 
 fn docker_grader(args: &[&str], image: &str, output: Stdio) -> (Child, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_grader"))
@@ -22,6 +24,8 @@ fn docker_grader(args: &[&str], image: &str, output: Stdio) -> (Child, String) {
             "docker",
             "--prometheus-image",
             image,
+            "--alertmanager-image",
+            &local_alertmanager_image(),
         ])
         .env("COURSE_ROOT", common::course_root())
         .stdout(output)
@@ -57,7 +61,16 @@ fn both_backends_give_the_same_verdicts() {
     let image = local_prometheus_image();
     let root = common::course_root();
     let starter = |dir: &str| root.join(dir).display().to_string();
-    let runs: [Vec<String>; 3] = [
+    // ex3 with a tab in its YAML: promtool runs inside the container, or beside the binary.
+    let tabbed = tempfile::tempdir().unwrap();
+    let solution =
+        std::fs::read_to_string(root.join("solutions/ex3-prometheus-yml/prometheus.yml")).unwrap();
+    std::fs::write(
+        tabbed.path().join("prometheus.yml"),
+        solution.replace("    metrics_path:", "\tmetrics_path:"),
+    )
+    .unwrap();
+    let runs: [Vec<String>; 8] = [
         vec!["ex1".into(), "--solution".into()],
         vec![
             "ex1".into(),
@@ -68,6 +81,15 @@ fn both_backends_give_the_same_verdicts() {
             "ex2".into(),
             "--path".into(),
             starter("exercises/ex2-metricas-negocio"),
+        ],
+        vec!["ex3".into(), "--solution".into()],
+        vec!["ex4".into(), "--solution".into()],
+        vec!["ex5".into(), "--solution".into()],
+        vec!["ex6".into(), "--solution".into()],
+        vec![
+            "ex3".into(),
+            "--path".into(),
+            tabbed.path().display().to_string(),
         ],
     ];
     for args in &runs {

@@ -225,3 +225,15 @@ fn a_metrics_body_without_end_is_cut_with_the_reason() {
         run.stdout
     );
 }
+
+#[test]
+fn an_app_that_floods_its_output_is_stopped_by_the_file_size_limit() {
+    let run = grade_path("ex1", &fixture("inunda-a-saida"), &[]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("the app exited right after starting")
+            && run.stdout.contains("SIGXFSZ"),
+        "{}",
+        run.stdout
+    );
+}

@@ -158,6 +158,23 @@ fn a_class_is_graded_and_a_second_run_resumes() {
     assert!(reason(3).contains("does not compile"), "{summary:#}");
     assert!(reason(4).contains("no exercise crate"), "{summary:#}");
 
+    // JUnit XML: a suite per student, a case per check; the ungradable as errors.
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testsuite ").count(), 5, "{junit}");
+    let checks = grader::spec::Spec::builtin("ex1").unwrap().checks.len();
+    let alice =
+        format!("<testsuite name=\"alice\" tests=\"{checks}\" failures=\"0\" errors=\"0\">");
+    assert!(junit.contains(&alice), "{junit}");
+    assert!(
+        junit.contains("<testsuite name=\"davi\" tests=\"1\" failures=\"0\" errors=\"1\">"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<failure message=\"0/"),
+        "bruno's failures: {junit}"
+    );
+    assert!(junit.contains("errors=\"2\""), "{junit}");
+
     // One Gradescope results.json per student, with the gradebook's data in extra_data.
     for student in ["alice", "bruno", "carla", "davi", "eva"] {
         let v: serde_json::Value = serde_json::from_str(

@@ -1,5 +1,5 @@
 //! The class's gradebook: a row per student, read back from their `results.json`, and what is
-//! made of the rows (`grades.csv`, `summary.json`, the table printed at the end).
+//! made of the rows (`grades.csv`, `summary.json`, `junit.xml`, the table printed at the end).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -127,7 +127,8 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads every `<student>/results.json` in `out` and writes `grades.csv` and `summary.json`.
+/// Reads every `<student>/results.json` in `out` and writes `grades.csv`, `summary.json` and
+/// `junit.xml`.
 /// A `results.json` that cannot be read is a row with status `error`.
 pub(super) fn gradebook(out: &Path, spec: &Spec, lang: Lang) -> std::io::Result<Vec<Row>> {
     let mut rows = Vec::new();
@@ -164,6 +165,10 @@ pub(super) fn gradebook(out: &Path, spec: &Spec, lang: Lang) -> std::io::Result<
     write_atomic(
         &out.join("summary.json"),
         format!("{:#}\n", summary(&rows, spec)).as_bytes(),
+    )?;
+    write_atomic(
+        &out.join("junit.xml"),
+        super::junit::render(out, &spec.id, &rows).as_bytes(),
     )?;
     Ok(rows)
 }

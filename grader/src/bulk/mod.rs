@@ -28,6 +28,7 @@ use crate::prometheus::{self, BackendChoice};
 use crate::spec::Spec;
 
 mod gradebook;
+mod junit;
 
 use gradebook::{
     GRADED, already_graded, error_results, error_row, gradebook, progress, render_table,

@@ -1,13 +1,21 @@
 //! Running one check of a spec. Each kind of check is a function that returns an
 //! [`Outcome`]; what it expected and what it saw become the report's feedback.
 
+mod answer;
+mod config;
+mod dashboard;
 mod delta;
 mod exposition;
 mod promql;
+pub(crate) mod rules;
 mod series;
 
+use crate::answers::Answers;
+use crate::dashboard::Dashboard;
 use crate::lang::Text;
+use crate::promconfig::Submitted;
 use crate::prometheus::Prometheus;
+use crate::rules::SubmittedRules;
 use crate::scrape::Scraper;
 use crate::spec::CheckKind;
 
@@ -19,33 +27,53 @@ pub struct Outcome {
     pub seen: Text,
     /// The most likely cause when it failed, from the grader (the spec's own hint comes after).
     pub cause: Option<Text>,
+    /// Shown even when it passed.
+    pub note: Option<Text>,
 }
 
 impl Outcome {
-    fn pass(expected: Text, seen: Text) -> Self {
+    pub(crate) fn pass(expected: Text, seen: Text) -> Self {
         Self {
             passed: true,
             expected,
             seen,
             cause: None,
+            note: None,
         }
     }
 
-    fn fail(expected: Text, seen: Text, cause: Option<Text>) -> Self {
+    /// Passed, with something the student should still read.
+    pub(crate) fn pass_noting(expected: Text, seen: Text) -> Self {
+        Self {
+            note: Some(seen.clone()),
+            ..Self::pass(expected, seen)
+        }
+    }
+
+    pub(crate) fn fail(expected: Text, seen: Text, cause: Option<Text>) -> Self {
         Self {
             passed: false,
             expected,
             seen,
             cause,
+            note: None,
         }
     }
 }
 
-/// What a check may use: the app over HTTP and, for the kinds that need it, Prometheus.
+/// What a check may use: the app over HTTP and, for the kinds that need them, Prometheus
+/// and the submitted Prometheus config.
 #[derive(Debug)]
 pub struct Context<'a> {
     pub scraper: &'a mut Scraper,
     pub prometheus: Option<&'a Prometheus>,
+    pub config: Option<&'a Submitted>,
+    pub answers: Option<&'a Answers>,
+    pub rules: Option<&'a SubmittedRules>,
+    /// The instant (Unix seconds) answers are evaluated at, after the spec's load.
+    pub at: Option<f64>,
+    /// The submitted Grafana dashboard, for the kinds that read it.
+    pub dashboard: Option<&'a Dashboard>,
 }
 
 pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
@@ -78,5 +106,67 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
         CheckKind::Delta { requests, expect } => delta::run(cx, requests, expect).await,
         CheckKind::TargetUp => promql::target_up(cx).await,
         CheckKind::Promql { query, min_series } => promql::query(cx, query, *min_series).await,
+        CheckKind::ConfigValid => config::valid(cx).await,
+        CheckKind::ConfigValue { path, value } => config::value(cx, path, value),
+        CheckKind::ScrapeJob {
+            job,
+            target_port,
+            metrics_path,
+            scrape_interval,
+            labels,
+        } => {
+            config::scrape_job(
+                cx,
+                config::Wanted {
+                    job,
+                    target_port: *target_port,
+                    metrics_path: metrics_path.as_deref(),
+                    scrape_interval: scrape_interval.as_deref(),
+                    labels,
+                },
+            )
+            .await
+        }
+        CheckKind::Answer {
+            question,
+            reference,
+            by,
+        } => answer::run(cx, question, reference, by).await,
+        CheckKind::RulesValid => rules::valid(cx),
+        CheckKind::RecordingRules { min } => rules::recording(cx, *min).await,
+        CheckKind::RuleUnitTest { alert, fire, quiet } => rules::unit(cx, alert, fire, quiet).await,
+        // Scenarios run side by side before the other checks (see `grade`); one that reaches
+        // here was not run.
+        CheckKind::AlertNotified => Outcome::fail(
+            crate::lang::both(
+                "as notificações dos cenários",
+                "the scenarios' notifications",
+            ),
+            crate::lang::both("não executado", "not run"),
+            None,
+        ),
+        CheckKind::AlertFires { alert, .. } => Outcome::fail(
+            crate::lang::both(
+                format!("o cenário de `{alert}`"),
+                format!("the scenario of `{alert}`"),
+            ),
+            crate::lang::both("não executado", "not run"),
+            None,
+        ),
+        CheckKind::TargetsUp { jobs } => config::targets_up(cx, jobs).await,
+        CheckKind::DashboardValid => dashboard::valid(cx),
+        CheckKind::Panel {
+            panel,
+            types,
+            queries,
+        } => dashboard::panel(cx, panel, types, queries).await,
+        CheckKind::PanelQueries => dashboard::queries(cx).await,
     }
+}
+
+/// A tool's answer for a report: without blank or repeated lines, at most 15 lines.
+fn tidy(output: &str) -> String {
+    let mut lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.dedup();
+    lines[..lines.len().min(15)].join("\n")
 }

@@ -38,6 +38,9 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
     let Some(prom) = cx.prometheus else {
         return unavailable(expected);
     };
+    if let Some(Err(why)) = cx.config.map(|c| &c.loaded) {
+        return Outcome::fail(expected, why.clone(), None);
+    }
     // The series may land one scrape after the target came up: allow a few scrapes.
     let mut last = Err(both("", ""));
     for _ in 0..8 {

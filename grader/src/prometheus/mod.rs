@@ -3,17 +3,28 @@
 //! through testcontainers (v3). Either way it listens on a free loopback port, with a config
 //! the grader writes, scraping every second; the checks talk to it over its HTTP API only, so
 //! they cannot tell the two apart.
+//!
+//! Its config and rule files live in one folder of the grading run ([`Prometheus::conf_dir`]),
+//! which the container sees through a bind mount: the grader writes a file there and asks
+//! Prometheus to reload, the same way on both backends. `promtool` runs beside it (the binary
+//! next to `prometheus`, or inside the container), on the files of that folder.
 
+mod alertmanager;
 mod docker;
 mod native;
 mod select;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub use alertmanager::{
+    Alertmanager, DEFAULT_ALERTMANAGER_IMAGE, Webhook, find_binary as find_alertmanager,
+    how_to_install as how_to_install_alertmanager,
+};
 pub use docker::{DEFAULT_IMAGE, remove_orphans, remove_own_containers};
 pub use select::{BackendChoice, choose, engine};
 
@@ -36,13 +47,73 @@ pub struct Prometheus {
     base: String,
     http: reqwest::Client,
     runner: Runner,
+    /// The folder of its config and rule files, on this machine.
+    conf: PathBuf,
+    /// Where Prometheus sees that folder (the same path natively; the mount in a container).
+    seen_conf: String,
+    /// How Prometheus reaches the app, and itself (`host:port`).
+    app_target: String,
+    self_target: String,
 }
+
+/// One scrape target as Prometheus reports it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub job: String,
+    pub scrape_url: String,
+    pub health: String,
+    pub last_error: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A value as a student reads it: `10`, `0.0647`, `2.4` (not `1e+01`).
+pub fn readable(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" || s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// One series of a query's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Its labels, `__name__` included when the query keeps it.
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
+}
+
+/// An alert Prometheus holds pending or firing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveAlert {
+    pub name: String,
+    /// `pending` or `firing`.
+    pub state: String,
+    /// The expression's value when the alert was last evaluated, as Prometheus prints it.
+    pub value: String,
+}
+
+/// What a `promtool` run said.
+#[derive(Debug, Clone)]
+pub struct ToolRun {
+    pub success: bool,
+    pub output: String,
+}
+
+/// The file Prometheus runs with, in [`Prometheus::conf_dir`].
+const CONFIG_FILE: &str = "prometheus.yml";
 
 // One per grading run: the size difference between the variants costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Runner {
-    Native(crate::process::Owned),
+    /// The process, and the binary it runs (`promtool` is looked for beside it).
+    Native(crate::process::Owned, PathBuf),
     Docker(testcontainers::ContainerAsync<testcontainers::GenericImage>),
 }
 
@@ -63,10 +134,47 @@ pub fn find_binary(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return p.is_file().then(|| p.to_path_buf());
     }
+    find_on_path("prometheus")
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
-        .map(|d| d.join("prometheus"))
+        .map(|d| d.join(name))
         .find(|p| p.is_file())
+}
+
+fn query_failed(e: impl std::fmt::Display) -> Text {
+    both(
+        format!("a consulta ao Prometheus falhou: {e}"),
+        format!("the Prometheus query failed: {e}"),
+    )
+}
+
+fn io_failed(path: &Path, e: std::io::Error) -> Text {
+    let p = path.display();
+    both(format!("{p}: {e}"), format!("{p}: {e}"))
+}
+
+/// A folder Prometheus's container user can read, whatever this process's umask.
+fn shared_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+fn write_shared(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
 }
 
 fn failed(e: impl std::fmt::Display) -> Text {
@@ -77,11 +185,14 @@ fn failed(e: impl std::fmt::Display) -> Text {
 }
 
 impl Prometheus {
-    /// Starts Prometheus with `backend`, scraping `app` every second, its files in `dir`, and
-    /// waits (at most `timeout`) until it is ready.
+    /// Starts Prometheus with `backend`, its files in `dir`, and waits (at most `timeout`)
+    /// until it is ready. It scrapes the app at `app` every second as job [`APP_JOB`] when
+    /// `scrape_app`; else nothing until a config is [reloaded](Self::reload) (so that a
+    /// student's config is the only one that can make the app's series appear).
     pub async fn start(
         backend: &Backend,
         app: SocketAddr,
+        scrape_app: bool,
         dir: &Path,
         timeout: Duration,
     ) -> Result<Self, Text> {
@@ -91,16 +202,41 @@ impl Prometheus {
             .no_proxy()
             .build()
             .expect("a client with no TLS and no proxy always builds");
+        let conf = dir.join("prometheus");
+        shared_dir(&conf).map_err(failed)?;
+        let (app_target, self_target, seen_conf) = match backend {
+            Backend::Native(_) => (
+                app.to_string(),
+                format!("127.0.0.1:{port}"),
+                conf.display().to_string(),
+            ),
+            Backend::Docker(_) => {
+                let (app_target, self_target) = docker::targets(app, port);
+                (app_target, self_target, docker::CONF_MOUNT.to_string())
+            }
+        };
+        write_shared(
+            &conf.join(CONFIG_FILE),
+            &config_for(scrape_app.then_some(app_target.as_str()), &[], None),
+        )
+        .map_err(failed)?;
+        let config = format!("{seen_conf}/{CONFIG_FILE}");
         let runner = match backend {
-            Backend::Native(bin) => Runner::Native(native::spawn(bin, app, port, dir)?),
+            Backend::Native(bin) => {
+                Runner::Native(native::spawn(bin, &config, port, dir)?, bin.clone())
+            }
             Backend::Docker(image) => {
-                Runner::Docker(docker::start(image, app, port, timeout).await?)
+                Runner::Docker(docker::start(image, &conf, &config, port, timeout).await?)
             }
         };
         let mut prom = Self {
             base: format!("http://127.0.0.1:{port}"),
             http,
             runner,
+            conf,
+            seen_conf,
+            app_target,
+            self_target,
         };
         let start = Instant::now();
         loop {
@@ -124,10 +260,135 @@ impl Prometheus {
         }
     }
 
+    /// The folder of Prometheus's config and rule files: write there, then [`Self::reload`].
+    pub fn conf_dir(&self) -> &Path {
+        &self.conf
+    }
+
+    /// The path under which Prometheus (and `promtool`) sees `file` of [`Self::conf_dir`].
+    pub fn seen_path(&self, file: &str) -> String {
+        format!("{}/{file}", self.seen_conf)
+    }
+
+    /// The grader's own config (the app scraped every second as [`APP_JOB`]), evaluating
+    /// `rule_files` (paths as [`Self::seen_path`] gives them) every second, and sending alerts
+    /// to `alertmanager` (`host:port` as Prometheus reaches it) when given.
+    pub fn base_config(&self, rule_files: &[String], alertmanager: Option<&str>) -> String {
+        config_for(Some(&self.app_target), rule_files, alertmanager)
+    }
+
+    /// `host:port` at which Prometheus reaches the app.
+    pub fn app_target(&self) -> &str {
+        &self.app_target
+    }
+
+    /// `host:port` at which Prometheus reaches itself.
+    pub fn self_target(&self) -> &str {
+        &self.self_target
+    }
+
+    /// Writes a file into [`Self::conf_dir`], readable by Prometheus in its container.
+    pub fn write_file(&self, file: &str, text: &str) -> Result<(), Text> {
+        let path = self.conf.join(file);
+        if let Some(parent) = path.parent() {
+            shared_dir(parent).map_err(|e| io_failed(&path, e))?;
+        }
+        write_shared(&path, text).map_err(|e| io_failed(&path, e))
+    }
+
+    /// Replaces the config Prometheus runs with and makes it load it; Prometheus's own
+    /// message when it refuses.
+    pub async fn reload(&self, config: &str) -> Result<(), Text> {
+        self.write_file(CONFIG_FILE, config)?;
+        let refused = |e: String| {
+            both(
+                format!("o Prometheus não carregou a configuração: {e}"),
+                format!("Prometheus did not load the config: {e}"),
+            )
+        };
+        let r = self
+            .http
+            .post(format!("{}/-/reload", self.base))
+            .send()
+            .await
+            .map_err(|e| refused(e.to_string()))?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            let status = r.status();
+            let body = r.text().await.unwrap_or_default();
+            Err(refused(format!("{status}: {}", body.trim())))
+        }
+    }
+
+    /// Runs `promtool` with `args` (paths as [`Self::seen_path`] gives them), at most 60 s.
+    pub async fn promtool(&self, args: &[String]) -> Result<ToolRun, Text> {
+        let run = match &self.runner {
+            Runner::Native(..) => native::promtool(&self.promtool_native()?, args).await,
+            Runner::Docker(c) => docker::promtool(c, args).await,
+        };
+        run.map_err(|e| {
+            both(
+                format!("o promtool não pôde ser executado: {e}"),
+                format!("promtool could not be run: {e}"),
+            )
+        })
+    }
+
+    fn promtool_native(&self) -> Result<PathBuf, Text> {
+        let beside = match &self.runner {
+            Runner::Native(_, bin) => bin.with_file_name("promtool"),
+            Runner::Docker(_) => PathBuf::new(),
+        };
+        if beside.is_file() {
+            return Ok(beside);
+        }
+        find_on_path("promtool").ok_or_else(|| {
+            both(
+                "promtool não encontrado (ele vem junto com o prometheus: `sudo apt-get install prometheus`)",
+                "promtool not found (it comes with prometheus: `sudo apt-get install prometheus`)",
+            )
+        })
+    }
+
+    /// Every active target, as Prometheus last saw it.
+    pub async fn targets(&self) -> Result<Vec<Target>, Text> {
+        let v: Value = self
+            .http
+            .get(format!("{}/api/v1/targets?state=active", self.base))
+            .send()
+            .await
+            .map_err(query_failed)?
+            .json()
+            .await
+            .map_err(query_failed)?;
+        let text = |t: &Value, k: &str| t[k].as_str().unwrap_or_default().to_string();
+        Ok(v["data"]["activeTargets"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| Target {
+                job: t["labels"]["job"].as_str().unwrap_or_default().to_string(),
+                scrape_url: text(t, "scrapeUrl"),
+                health: text(t, "health"),
+                last_error: text(t, "lastError"),
+                labels: t["labels"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
     /// Why Prometheus is gone, if it is.
     async fn died(&mut self) -> Option<String> {
         match &mut self.runner {
-            Runner::Native(p) => p
+            Runner::Native(p, _) => p
                 .exited()
                 .map(|status| format!("{status}\n{}", p.log_tail(10))),
             Runner::Docker(c) => match c.is_running().await {
@@ -139,7 +400,7 @@ impl Prometheus {
 
     async fn logs(&self) -> String {
         match &self.runner {
-            Runner::Native(p) => p.log_tail(10),
+            Runner::Native(p, _) => p.log_tail(10),
             Runner::Docker(c) => docker::logs(c).await,
         }
     }
@@ -230,9 +491,104 @@ impl Prometheus {
         })
     }
 
+    /// The alerts pending or firing now.
+    pub async fn alerts(&self) -> Result<Vec<ActiveAlert>, Text> {
+        let v: Value = self
+            .http
+            .get(format!("{}/api/v1/alerts", self.base))
+            .send()
+            .await
+            .map_err(query_failed)?
+            .json()
+            .await
+            .map_err(query_failed)?;
+        let text = |a: &Value, k: &str| a[k].as_str().unwrap_or_default().to_string();
+        Ok(v["data"]["alerts"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|a| ActiveAlert {
+                name: a["labels"]["alertname"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                state: text(a, "state"),
+                value: a["value"]
+                    .as_str()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map_or_else(|| text(a, "value"), readable),
+            })
+            .collect())
+    }
+
+    /// Evaluates `query` at `time` (Unix seconds): the series it returns (a scalar is one
+    /// series without labels), or Prometheus's own error.
+    pub async fn query_at(&self, query: &str, time: f64) -> Result<Vec<Sample>, Text> {
+        let v: Value = self
+            .http
+            .get(format!("{}/api/v1/query", self.base))
+            .query(&[
+                ("query", query),
+                ("time", &format!("{time:.3}")),
+                ("timeout", "10s"),
+            ])
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .map_err(query_failed)?
+            .json()
+            .await
+            .map_err(query_failed)?;
+        if v["status"] != "success" {
+            let e = v["error"].as_str().unwrap_or("?");
+            return Err(both(
+                format!("o Prometheus recusou a consulta: {e}"),
+                format!("Prometheus refused the query: {e}"),
+            ));
+        }
+        let number = |x: &Value| {
+            x.as_str()
+                .and_then(|s| s.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let data = &v["data"];
+        match data["resultType"].as_str() {
+            Some("vector") => Ok(data["result"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| Sample {
+                    labels: r["metric"]
+                        .as_object()
+                        .map(|m| {
+                            m.iter()
+                                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().into()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    value: number(&r["value"][1]),
+                })
+                .collect()),
+            Some("scalar") => Ok(vec![Sample {
+                labels: BTreeMap::new(),
+                value: number(&data["result"][1]),
+            }]),
+            Some("matrix") => Err(both(
+                "a consulta devolve um vetor de intervalo (um seletor com [5m] sem função em volta): use rate(), increase() ou avg_over_time()",
+                "the query returns a range vector (a selector with [5m] and no function around it): use rate(), increase() or avg_over_time()",
+            )),
+            other => Err(both(
+                format!("a consulta devolve {other:?}, não números"),
+                format!("the query returns {other:?}, not numbers"),
+            )),
+        }
+    }
+
     pub async fn stop(self) {
         match self.runner {
-            Runner::Native(p) => p.stop(Duration::from_secs(5)).await,
+            Runner::Native(p, _) => p.stop(Duration::from_secs(5)).await,
             // Removing the container stops it; testcontainers does it when it is dropped.
             Runner::Docker(c) => {
                 let _ = tokio::time::timeout(docker::ENGINE_CALL, c.rm()).await;
@@ -243,9 +599,25 @@ impl Prometheus {
 
 /// The scrape config: the app only, every second, so a verdict takes seconds. `target` is
 /// how Prometheus reaches the app (`127.0.0.1:PORT`, or through `host.docker.internal`).
-fn config_for(target: &str) -> String {
-    format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-         scrape_configs:\n  - job_name: {APP_JOB}\n    static_configs:\n      - targets: ['{target}']\n"
-    )
+fn config_for(target: Option<&str>, rule_files: &[String], alertmanager: Option<&str>) -> String {
+    let global =
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n";
+    let rules = if rule_files.is_empty() {
+        String::new()
+    } else {
+        let files: Vec<String> = rule_files.iter().map(|f| format!("  - '{f}'\n")).collect();
+        format!("rule_files:\n{}", files.concat())
+    };
+    let rules = match alertmanager {
+        Some(am) => format!(
+            "{rules}alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{am}']\n"
+        ),
+        None => rules,
+    };
+    match target {
+        Some(target) => format!(
+            "{global}{rules}scrape_configs:\n  - job_name: {APP_JOB}\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+        None => format!("{global}{rules}scrape_configs: []\n"),
+    }
 }

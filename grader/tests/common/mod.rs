@@ -57,6 +57,13 @@ pub fn redactions() -> insta::Settings {
     s.add_filter(r"Prometheus \d+\.\d+\.\d+\S*", "Prometheus [version]");
     s.add_filter(r"\((binary|container) [^)]+\)", "($1 [where])");
     s.add_filter(r"grader-ex\d-[0-9a-f]+", "grader-[stage]");
+    // When an alert changed state depends on the machine's speed.
+    s.add_filter(r"(after|após) \d+\.\d+s", "$1 [t]s");
+    // The load's figures depend on the machine's speed.
+    s.add_filter(
+        r"Load applied: \d+ requests in [\d.]+s, \d+ failed",
+        "Load applied: [n] requests in [time], [n] failed",
+    );
     s
 }
 
@@ -97,6 +104,27 @@ pub fn local_prometheus_image() -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The local Alertmanager image (`scripts/build-stack-images.sh`, from Debian's binary).
+pub fn local_alertmanager_image() -> String {
+    if let Ok(image) = std::env::var("GRADER_TEST_ALERTMANAGER_IMAGE") {
+        return image;
+    }
+    let out = Command::new(course_root().join("scripts/build-stack-images.sh"))
+        .env("APP", "ex2-metricas-negocio-solucao")
+        .output()
+        .expect("build-stack-images.sh runs");
+    assert!(
+        out.status.success(),
+        "building the local images failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("LOCAL_ALERTMANAGER_IMAGE="))
+        .expect("build-stack-images.sh names the Alertmanager image")
+        .to_string()
 }
 
 /// Ids of the containers (running or not) whose labels include `label`.

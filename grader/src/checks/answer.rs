@@ -1,0 +1,306 @@
+//! A PromQL answer against the reference query: both evaluated at the same instant on the same
+//! Prometheus, after the same load, so they must return the same series with the same values.
+
+use std::collections::BTreeMap;
+
+use super::{Context, Outcome};
+use crate::lang::{Text, both};
+use crate::prometheus::Sample;
+
+/// How far apart two values may be, relative to the reference: rounding only. Two queries
+/// that mean the same thing give the same number on the same data.
+const RELATIVE_TOLERANCE: f64 = 1e-6;
+
+pub async fn run(cx: &mut Context<'_>, question: &str, reference: &str, by: &[String]) -> Outcome {
+    let shape = shape(by);
+    let expected = both(
+        format!(
+            "`{question}`: {}, igual ao resultado da consulta de referência",
+            shape.pt
+        ),
+        format!(
+            "`{question}`: {}, equal to the reference query's result",
+            shape.en
+        ),
+    );
+    let (Some(prom), Some(answers), Some(at)) = (cx.prometheus, cx.answers, cx.at) else {
+        return Outcome::fail(
+            expected,
+            both(
+                "o Prometheus não foi iniciado",
+                "Prometheus was not started",
+            ),
+            None,
+        );
+    };
+    let query = match answers.get(question) {
+        Ok(q) => q,
+        Err(seen) => return Outcome::fail(expected, seen, None),
+    };
+    let wanted = match prom.query_at(reference, at).await {
+        Ok(w) if !w.is_empty() => w,
+        // The app, not the answer, is missing something: say so rather than fail the student
+        // for an empty comparison.
+        Ok(_) => {
+            return Outcome::fail(
+                expected,
+                both(
+                    "a consulta de referência não devolveu nada neste app",
+                    "the reference query returned nothing on this app",
+                ),
+                Some(both(
+                    "O app avaliado (o seu ex2) expõe todas as métricas do contrato? Termine o ex2 antes.",
+                    "Does the graded app (your ex2) expose every metric of the contract? Finish ex2 first.",
+                )),
+            );
+        }
+        Err(e) => return Outcome::fail(expected, e, None),
+    };
+    let got = match prom.query_at(query, at).await {
+        Ok(g) => g,
+        Err(e) => {
+            return Outcome::fail(
+                expected,
+                e,
+                Some(both(
+                    "Teste a consulta na aba Graph do Prometheus (http://localhost:9090) antes de entregar.",
+                    "Try the query in Prometheus's Graph tab (http://localhost:9090) before handing it in.",
+                )),
+            );
+        }
+    };
+    match compare(&got, &wanted, by) {
+        Ok(()) => {
+            let n = got.len();
+            Outcome::pass(
+                expected,
+                both(
+                    format!("{n} série(s), iguais à referência"),
+                    format!("{n} series, equal to the reference"),
+                ),
+            )
+        }
+        Err((seen, cause)) => Outcome::fail(expected, seen, cause),
+    }
+}
+
+fn shape(by: &[String]) -> Text {
+    if by.is_empty() {
+        both("um único número", "a single number")
+    } else {
+        let l = by.join(", ");
+        both(format!("uma série por {l}"), format!("one series per {l}"))
+    }
+}
+
+type Mismatch = (Text, Option<Text>);
+
+/// The answer's series, told apart by `by`, against the reference's.
+fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Mismatch> {
+    if got.is_empty() {
+        return Err((
+            both("nenhuma série", "no series"),
+            Some(both(
+                "A consulta não casou com nenhuma série: confira o nome da métrica e os rótulos no /metrics.",
+                "The query matched no series: check the metric's name and labels in /metrics.",
+            )),
+        ));
+    }
+    if by.is_empty() {
+        if got.len() != 1 {
+            return Err((
+                both(
+                    format!("{} séries", got.len()),
+                    format!("{} series", got.len()),
+                ),
+                Some(both(
+                    "Um único número pede uma agregação sem `by`, como sum(...).",
+                    "A single number needs an aggregation without `by`, such as sum(...).",
+                )),
+            ));
+        }
+        return same_value("", got[0].value, wanted[0].value);
+    }
+
+    let key = |s: &Sample| -> Option<Vec<String>> {
+        by.iter().map(|l| s.labels.get(l).cloned()).collect()
+    };
+    let labels = by.join(", ");
+    if let Some(bare) = got.iter().find(|s| key(s).is_none()) {
+        let without = if bare.labels.is_empty() {
+            both("sem rótulos", "without labels")
+        } else {
+            let names: Vec<&str> = bare.labels.keys().map(String::as_str).collect();
+            both(
+                format!("só com {}", names.join(", ")),
+                format!("with only {}", names.join(", ")),
+            )
+        };
+        return Err((
+            both(
+                format!(
+                    "esperava uma série por {labels}, veio {} {}",
+                    got.len(),
+                    without.pt
+                ),
+                format!(
+                    "expected one series per {labels}, got {} {}",
+                    got.len(),
+                    without.en
+                ),
+            ),
+            Some(both(
+                format!("Agregue mantendo o rótulo: `sum by ({labels}) (...)`."),
+                format!("Aggregate keeping the label: `sum by ({labels}) (...)`."),
+            )),
+        ));
+    }
+    let mut mine: BTreeMap<Vec<String>, f64> = BTreeMap::new();
+    for s in got {
+        if mine
+            .insert(key(s).expect("checked above"), s.value)
+            .is_some()
+        {
+            return Err((
+                both(
+                    format!("mais de uma série com o mesmo {labels}"),
+                    format!("more than one series with the same {labels}"),
+                ),
+                Some(both(
+                    format!("Some as séries de cada {labels}: `sum by ({labels}) (...)`."),
+                    format!("Sum the series of each {labels}: `sum by ({labels}) (...)`."),
+                )),
+            ));
+        }
+    }
+    let theirs: BTreeMap<Vec<String>, f64> = wanted
+        .iter()
+        .filter_map(|s| Some((key(s)?, s.value)))
+        .collect();
+    let show = |k: &Vec<String>| -> String {
+        by.iter()
+            .zip(k)
+            .map(|(l, v)| format!("{l}=\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let missing: Vec<String> = theirs
+        .keys()
+        .filter(|k| !mine.contains_key(*k))
+        .map(show)
+        .collect();
+    let extra: Vec<String> = mine
+        .keys()
+        .filter(|k| !theirs.contains_key(*k))
+        .map(show)
+        .collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                v.join("; ")
+            }
+        };
+        return Err((
+            both(
+                format!("faltam: {}; sobram: {}", list(&missing), list(&extra)),
+                format!("missing: {}; extra: {}", list(&missing), list(&extra)),
+            ),
+            Some(both(
+                "Séries a mais ou a menos costumam vir de um filtro de rótulo ({status=...}) ou de um topk/bottomk diferente do pedido.",
+                "Series too many or too few usually come from a label filter ({status=...}) or a topk/bottomk other than asked.",
+            )),
+        ));
+    }
+    for (k, want) in &theirs {
+        same_value(&show(k), mine[k], *want)?;
+    }
+    Ok(())
+}
+
+fn same_value(series: &str, got: f64, want: f64) -> Result<(), Mismatch> {
+    let close = (got.is_nan() && want.is_nan())
+        || got == want
+        || (got - want).abs() <= RELATIVE_TOLERANCE * want.abs().max(f64::MIN_POSITIVE);
+    if close {
+        return Ok(());
+    }
+    let at = if series.is_empty() {
+        String::new()
+    } else {
+        format!("{series}: ")
+    };
+    Err((
+        both(
+            format!("{at}{got} (a referência dá {want})"),
+            format!("{at}{got} (the reference gives {want})"),
+        ),
+        Some(both(
+            "Os dados são os mesmos: o cálculo difere. Confira a janela ([5m], [1m]), rate vs irate, e se a soma vem antes da divisão.",
+            "The data is the same: the computation differs. Check the window ([5m], [1m]), rate vs irate, and whether the sum comes before the division.",
+        )),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(labels: &[(&str, &str)], value: f64) -> Sample {
+        Sample {
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            value,
+        }
+    }
+
+    #[test]
+    fn one_series_without_labels_is_not_one_per_endpoint() {
+        let by = vec!["endpoint".to_string()];
+        let wanted = [
+            s(&[("endpoint", "/")], 3.0),
+            s(&[("endpoint", "/produtos")], 2.0),
+        ];
+        let (seen, _) = compare(&[s(&[], 5.0)], &wanted, &by).unwrap_err();
+        assert_eq!(
+            seen.en,
+            "expected one series per endpoint, got 1 without labels"
+        );
+    }
+
+    #[test]
+    fn series_match_by_key_labels_whatever_else_they_carry() {
+        let by = vec!["endpoint".to_string()];
+        let wanted = [
+            s(&[("endpoint", "/")], 3.0),
+            s(&[("endpoint", "/produtos")], 2.0),
+        ];
+        let got = [
+            s(&[("endpoint", "/produtos"), ("job", "loja")], 2.000_000_1),
+            s(&[("endpoint", "/"), ("job", "loja")], 3.0),
+        ];
+        assert!(compare(&got, &wanted, &by).is_ok());
+        let off = [
+            s(&[("endpoint", "/")], 3.0),
+            s(&[("endpoint", "/produtos")], 2.5),
+        ];
+        let (seen, _) = compare(&off, &wanted, &by).unwrap_err();
+        assert_eq!(
+            seen.en,
+            "endpoint=\"/produtos\": 2.5 (the reference gives 2)"
+        );
+        let (seen, _) = compare(&wanted[..1], &wanted, &by).unwrap_err();
+        assert_eq!(seen.en, "missing: endpoint=\"/produtos\"; extra: —");
+    }
+
+    #[test]
+    fn a_single_number_must_be_one_series() {
+        let (seen, _) = compare(&[s(&[], 1.0), s(&[], 2.0)], &[s(&[], 3.0)], &[]).unwrap_err();
+        assert_eq!(seen.en, "2 series");
+        assert!(compare(&[s(&[("job", "loja")], 3.0)], &[s(&[], 3.0)], &[]).is_ok());
+        assert!(compare(&[s(&[], f64::NAN)], &[s(&[], f64::NAN)], &[]).is_ok());
+    }
+}

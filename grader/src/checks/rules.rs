@@ -1,0 +1,240 @@
+//! Checks of a submitted rule file: promtool accepts it, its recording rules give series, and
+//! a unit test the grader generates shows each alert fires on a fault and not below it.
+
+use super::{Context, Outcome, tidy};
+use crate::lang::{Text, both};
+use crate::rules::{InputSeries, STUDENT_DIR, SubmittedRules, unit_test};
+
+pub fn valid(cx: &Context<'_>) -> Outcome {
+    let Some(rules) = cx.rules else {
+        return not_submitted();
+    };
+    let expected = both(
+        format!(
+            "`promtool check rules {}` aceita o arquivo e o Prometheus o carrega",
+            rules.file
+        ),
+        format!(
+            "`promtool check rules {}` accepts the file and Prometheus loads it",
+            rules.file
+        ),
+    );
+    let cause = both(
+        "Rode `promtool check rules` no arquivo: ele aponta a regra e o erro (YAML com espaços, `groups:` → `- name:` → `rules:`, PromQL válido em `expr`).",
+        "Run `promtool check rules` on the file: it names the rule and the error (YAML with spaces, `groups:` → `- name:` → `rules:`, valid PromQL in `expr`).",
+    );
+    if let Ok(run) = &rules.promtool
+        && !run.success
+    {
+        let out = tidy(&run.output);
+        return Outcome::fail(expected, both(out.clone(), out), Some(cause));
+    }
+    match &rules.loaded {
+        Ok(()) => {
+            let (a, r) = (rules.alerts().len(), rules.records().len());
+            Outcome::pass(
+                expected,
+                both(
+                    format!("{a} alerta(s) e {r} regra(s) de gravação"),
+                    format!("{a} alert(s) and {r} recording rule(s)"),
+                ),
+            )
+        }
+        Err(why) => Outcome::fail(expected, why.clone(), Some(cause)),
+    }
+}
+
+pub async fn recording(cx: &Context<'_>, min: u32) -> Outcome {
+    let Some(rules) = cx.rules else {
+        return not_submitted();
+    };
+    let expected = both(
+        format!(
+            "ao menos {min} regra(s) de gravação, com nomes nível:métrica:operações, que dão séries sob carga"
+        ),
+        format!(
+            "at least {min} recording rule(s), named level:metric:operations, giving series under load"
+        ),
+    );
+    if let Err(why) = &rules.loaded {
+        return Outcome::fail(expected, why.clone(), None);
+    }
+    let records = rules.records();
+    if records.len() < min as usize {
+        return Outcome::fail(
+            expected,
+            both(
+                format!("{} regra(s) de gravação", records.len()),
+                format!("{} recording rule(s)", records.len()),
+            ),
+            Some(both(
+                "Uma regra de gravação é `- record: nome` com `expr:`; os alertas podem usar o nome gravado.",
+                "A recording rule is `- record: name` with `expr:`; the alerts can use the recorded name.",
+            )),
+        );
+    }
+    if let Some(bad) = records.iter().find(|r| r.split(':').count() != 3) {
+        return Outcome::fail(
+            expected,
+            both(
+                format!("`{bad}` não segue nível:métrica:operações"),
+                format!("`{bad}` does not follow level:metric:operations"),
+            ),
+            Some(both(
+                "A convenção do Prometheus: `job:http_requests:rate5m` — o nível de agregação, a métrica, as operações.",
+                "Prometheus's convention: `job:http_requests:rate5m` — the aggregation level, the metric, the operations.",
+            )),
+        );
+    }
+    let (Some(prom), Some(at)) = (cx.prometheus, cx.at) else {
+        return Outcome::fail(
+            expected,
+            both(
+                "o Prometheus não foi iniciado",
+                "Prometheus was not started",
+            ),
+            None,
+        );
+    };
+    for r in &records {
+        match prom.query_at(r, at).await {
+            Ok(s) if !s.is_empty() => {}
+            Ok(_) => {
+                return Outcome::fail(
+                    expected,
+                    both(
+                        format!("`{r}` não deu nenhuma série sob carga"),
+                        format!("`{r}` gave no series under load"),
+                    ),
+                    Some(both(
+                        "Confira a expressão da regra na aba Graph: os nomes e rótulos das métricas batem com o /metrics?",
+                        "Try the rule's expression in the Graph tab: do the metric names and labels match /metrics?",
+                    )),
+                );
+            }
+            Err(e) => return Outcome::fail(expected, e, None),
+        }
+    }
+    Outcome::pass(
+        expected,
+        both(
+            format!("{}: todas com séries", records.join(", ")),
+            format!("{}: all with series", records.join(", ")),
+        ),
+    )
+}
+
+pub async fn unit(
+    cx: &Context<'_>,
+    alert: &str,
+    fire: &[InputSeries],
+    quiet: &[InputSeries],
+) -> Outcome {
+    let expected = both(
+        format!(
+            "`promtool test rules`: `{alert}` dispara com a falha e fica quieto abaixo do limiar"
+        ),
+        format!(
+            "`promtool test rules`: `{alert}` fires with the fault and stays quiet below the threshold"
+        ),
+    );
+    let (Some(rules), Some(prom)) = (cx.rules, cx.prometheus) else {
+        return not_submitted();
+    };
+    if let Ok(run) = &rules.promtool
+        && !run.success
+    {
+        return Outcome::fail(
+            expected,
+            both("o promtool recusou as regras", "promtool refused the rules"),
+            None,
+        );
+    }
+    let Some(a) = rules.alerts().into_iter().find(|a| a.name == alert) else {
+        return missing_alert(expected, rules, alert);
+    };
+    let name = format!("{STUDENT_DIR}/teste-{}.yml", sanitize(alert));
+    let test = unit_test(&rules.file, &a, fire, quiet);
+    if let Err(e) = prom.write_file(&name, &test) {
+        return Outcome::fail(expected, e, None);
+    }
+    match prom
+        .promtool(&["test".into(), "rules".into(), prom.seen_path(&name)])
+        .await
+    {
+        Ok(run) if run.success => Outcome::pass(expected, both("SUCCESS", "SUCCESS")),
+        Ok(run) => {
+            let fired_when_quiet = quiet_failed(&run.output);
+            let case = if fired_when_quiet {
+                both(
+                    "no caso abaixo do limiar, o alerta disparou (ou ficou pending)",
+                    "in the case below the threshold, the alert fired (or went pending)",
+                )
+            } else {
+                both(
+                    "no caso com a falha, o alerta não estava firing depois do `for:`",
+                    "in the case with the fault, the alert was not firing after its `for:`",
+                )
+            };
+            let cause = if fired_when_quiet {
+                both(
+                    "Abaixo do limiar o alerta também dispara: o limiar ou a comparação estão errados.",
+                    "Below the threshold the alert fires too: the threshold or the comparison is wrong.",
+                )
+            } else {
+                both(
+                    "Com a falha, o alerta não chegou a firing: a expressão usa a métrica certa, com o limiar na unidade certa?",
+                    "With the fault, the alert never got to firing: does the expression use the right metric, with the threshold in the right unit?",
+                )
+            };
+            let out = tidy(&run.output);
+            let seen = both(
+                format!("{}; o promtool diz:\n{out}", case.pt),
+                format!("{}; promtool says:\n{out}", case.en),
+            );
+            Outcome::fail(expected, seen, Some(cause))
+        }
+        Err(e) => Outcome::fail(expected, e, None),
+    }
+}
+
+/// In promtool's report, the failing case expected 0 (the quiet one).
+fn quiet_failed(output: &str) -> bool {
+    output.contains("exp: {} 0E+00")
+}
+
+pub fn missing_alert(expected: Text, rules: &SubmittedRules, alert: &str) -> Outcome {
+    let names: Vec<String> = rules.alerts().into_iter().map(|a| a.name).collect();
+    let seen = if names.is_empty() {
+        both("nenhum alerta no arquivo", "no alert in the file")
+    } else {
+        both(
+            format!("alertas: {}", names.join(", ")),
+            format!("alerts: {}", names.join(", ")),
+        )
+    };
+    Outcome::fail(
+        expected,
+        seen,
+        Some(both(
+            format!(
+                "O enunciado pede um alerta chamado exatamente `{alert}` (`- alert: {alert}`)."
+            ),
+            format!("The exercise asks for an alert named exactly `{alert}` (`- alert: {alert}`)."),
+        )),
+    )
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn not_submitted() -> Outcome {
+    Outcome::fail(
+        both("um arquivo de regras", "a rule file"),
+        both("nenhum", "none"),
+        None,
+    )
+}

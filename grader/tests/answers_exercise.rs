@@ -1,0 +1,114 @@
+//! ex4, answers in PromQL: each answer is compared with its reference query on the same data,
+//! so a wrong one loses exactly its own points, with Prometheus's words or the shape it got.
+
+mod common;
+
+use common::{course_root, grader};
+
+/// A folder holding the solution's answers with `edits` applied (each `from` must be present).
+fn answers_with(edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let solution = course_root().join("solutions/ex4-promql/respostas.toml");
+    let mut text = std::fs::read_to_string(solution).unwrap();
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "the solution no longer contains {from:?}"
+        );
+        text = text.replace(from, to);
+    }
+    std::fs::write(dir.path().join("respostas.toml"), text).unwrap();
+    dir
+}
+
+fn grade(dir: &std::path::Path) -> common::Run {
+    grader(&["ex4", "--path", dir.to_str().unwrap()])
+}
+
+/// The report's block for the check titled `title`: its line and the indented ones after it.
+fn block(report: &str, title: &str) -> String {
+    let mut lines = report.lines().skip_while(|l| !l.ends_with(title));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("no check {title}:\n{report}"));
+    std::iter::once(first)
+        .chain(lines.take_while(|l| l.starts_with("    ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn each_wrong_answer_loses_exactly_its_points_and_says_why() {
+    let dir = answers_with(&[
+        // The roteiro's P95: quantiles per series, not of the whole shop.
+        (
+            "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+            "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m]))",
+        ),
+        // One total where one series per endpoint is asked.
+        (
+            "requisicoes_por_endpoint = 'sum by (endpoint) (http_requests_total)'",
+            "requisicoes_por_endpoint = 'sum(http_requests_total)'",
+        ),
+        // Another computation on the same data.
+        (
+            "taxa_requisicoes = 'sum(rate(http_requests_total[5m]))'",
+            "taxa_requisicoes = 'sum(rate(http_requests_total[1m])) * 2'",
+        ),
+        // Not PromQL.
+        (
+            "vendas_por_metodo = 'sum by (metodo_pagamento) (ecommerce_vendas_total)'",
+            "vendas_por_metodo = 'sum by (metodo_pagamento) (ecommerce_vendas_total'",
+        ),
+    ]);
+    let run = grade(dir.path());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let failed: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with('✘')).collect();
+    assert_eq!(
+        failed,
+        [
+            "✘ [0/1] requests per endpoint",
+            "✘ [0/1] requests per second (5 min)",
+            "✘ [0/2] P95 latency of every request",
+            "✘ [0/1] sales per payment method",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Score: 9/14"), "{}", run.stdout);
+
+    let per_endpoint = block(&run.stdout, "requests per endpoint");
+    assert!(
+        per_endpoint.contains("expected one series per endpoint, got 1 without labels"),
+        "{per_endpoint}"
+    );
+    let p95 = block(&run.stdout, "P95 latency of every request");
+    assert!(
+        p95.contains("series") && p95.contains("sum by (le)"),
+        "{p95}"
+    );
+    let rate = block(&run.stdout, "requests per second (5 min)");
+    assert!(rate.contains("(the reference gives"), "{rate}");
+    let syntax = block(&run.stdout, "sales per payment method");
+    assert!(syntax.contains("Prometheus refused the query"), "{syntax}");
+    assert!(
+        syntax.contains("unclosed") || syntax.contains("parse error"),
+        "{syntax}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_toml_fails_every_answer_with_the_reason() {
+    let dir = answers_with(&[(
+        "total_requisicoes = 'sum(http_requests_total)'",
+        "total_requisicoes = sum(",
+    )]);
+    let run = grade(dir.path());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Score: 0/14"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("respostas.toml could not be read"),
+        "{}",
+        run.stdout
+    );
+}
