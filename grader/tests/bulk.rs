@@ -175,6 +175,26 @@ fn a_class_is_graded_and_a_second_run_resumes() {
     );
     assert!(junit.contains("errors=\"2\""), "{junit}");
 
+    // The HTML report: the class with its chart, a page per student with the feedback.
+    let index = std::fs::read_to_string(out.join("relatorio/index.html")).unwrap();
+    assert!(
+        index.contains("<svg") && index.contains("5 alunos"),
+        "{index}"
+    );
+    for student in ["alice", "bruno", "carla", "davi", "eva"] {
+        assert!(
+            index.contains(&format!("href=\"{student}.html\"")),
+            "{index}"
+        );
+    }
+    let davi = std::fs::read_to_string(out.join("relatorio/davi.html")).unwrap();
+    assert!(davi.contains("does not compile"), "{davi}");
+    let bruno = std::fs::read_to_string(out.join("relatorio/bruno.html")).unwrap();
+    assert!(
+        bruno.contains("✘") && bruno.contains("expected:"),
+        "{bruno}"
+    );
+
     // One Gradescope results.json per student, with the gradebook's data in extra_data.
     for student in ["alice", "bruno", "carla", "davi", "eva"] {
         let v: serde_json::Value = serde_json::from_str(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{course_root, grader, redactions};
+use common::{course_root, grader};
 
 /// A folder holding the solution's rules with `edits` applied (each `from` must be present).
 fn rules_with(edits: &[(&str, &str)]) -> tempfile::TempDir {
@@ -46,12 +46,14 @@ fn an_inverted_threshold_fails_its_unit_test_and_never_fires() {
         "{}",
         run.stdout
     );
+    // Under the fault the ratio climbs from 0 through the threshold: `< 0.05` may hold for a
+    // moment (pending, never firing) or not at all; either way it never fires.
     assert!(
-        run.stdout.contains("did not even go pending within 40s"),
+        run.stdout.contains("did not even go pending within 40s")
+            || run.stdout.contains("but never firing within 40s"),
         "{}",
         run.stdout
     );
-    redactions().bind(|| insta::assert_snapshot!(run.stdout));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The class's gradebook: a row per student, read back from their `results.json`, and what is
-//! made of the rows (`grades.csv`, `summary.json`, `junit.xml`, the table printed at the end).
+//! made of the rows (`grades.csv`, `summary.json`, `junit.xml`, the HTML report, the table
+//! printed at the end).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -127,8 +128,8 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads every `<student>/results.json` in `out` and writes `grades.csv`, `summary.json` and
-/// `junit.xml`.
+/// Reads every `<student>/results.json` in `out` and writes `grades.csv`, `summary.json`,
+/// `junit.xml` and the HTML report (`relatorio/`).
 /// A `results.json` that cannot be read is a row with status `error`.
 pub(super) fn gradebook(out: &Path, spec: &Spec, lang: Lang) -> std::io::Result<Vec<Row>> {
     let mut rows = Vec::new();
@@ -170,6 +171,7 @@ pub(super) fn gradebook(out: &Path, spec: &Spec, lang: Lang) -> std::io::Result<
         &out.join("junit.xml"),
         super::junit::render(out, &spec.id, &rows).as_bytes(),
     )?;
+    super::html::write(out, spec, &rows)?;
     Ok(rows)
 }
 

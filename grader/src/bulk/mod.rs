@@ -28,6 +28,7 @@ use crate::prometheus::{self, BackendChoice};
 use crate::spec::Spec;
 
 mod gradebook;
+mod html;
 mod junit;
 
 use gradebook::{

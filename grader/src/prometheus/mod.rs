@@ -503,21 +503,30 @@ impl Prometheus {
             .await
             .map_err(query_failed)?;
         let text = |a: &Value, k: &str| a[k].as_str().unwrap_or_default().to_string();
-        Ok(v["data"]["alerts"]
+        let number = |a: &Value| a["value"].as_str().and_then(|v| v.parse::<f64>().ok());
+        let mut alerts: Vec<&Value> = v["data"]["alerts"]
             .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        // Several instances of one alert (one per product, say) come in no set order: the
+        // lowest value first, so a report names the same one every time.
+        alerts.sort_by(|a, b| {
+            let key = |x: &Value| (text(x, "state"), x["labels"]["alertname"].to_string());
+            key(a).cmp(&key(b)).then(
+                number(a)
+                    .unwrap_or(f64::NAN)
+                    .total_cmp(&number(b).unwrap_or(f64::NAN)),
+            )
+        });
+        Ok(alerts
+            .into_iter()
             .map(|a| ActiveAlert {
                 name: a["labels"]["alertname"]
                     .as_str()
                     .unwrap_or_default()
                     .to_string(),
                 state: text(a, "state"),
-                value: a["value"]
-                    .as_str()
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .map_or_else(|| text(a, "value"), readable),
+                value: number(a).map_or_else(|| text(a, "value"), readable),
             })
             .collect())
     }
