@@ -210,8 +210,13 @@ fn a_class_is_graded_and_a_second_run_resumes() {
         "hidden folders are not students"
     );
 
-    // Progress on stderr, the table on stdout.
+    // Progress on stderr (who is being graded, then each result), the table on stdout.
     assert!(run.stderr.contains("[5/5]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("grading now: alice, bruno"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("davi: ungradable: the code in"),
         "{}",

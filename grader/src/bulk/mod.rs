@@ -257,9 +257,21 @@ async fn grade_all(
             running.insert(handle.id(), student);
         }
     };
+    // Who is being graded right now, each time that changes.
+    let now_grading = |running: &BTreeMap<tokio::task::Id, String>| {
+        if !running.is_empty() {
+            let names: Vec<&str> = running.values().map(String::as_str).collect();
+            eprintln!(
+                "    {} {}",
+                lang.t("avaliando agora:", "grading now:"),
+                names.join(", ")
+            );
+        }
+    };
     for _ in 0..jobs {
         spawn_next(&mut set, &mut running);
     }
+    now_grading(&running);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
@@ -313,6 +325,7 @@ async fn grade_all(
             }
         }
         spawn_next(&mut set, &mut running);
+        now_grading(&running);
     }
 }
 
