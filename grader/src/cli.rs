@@ -58,6 +58,20 @@ pub enum Command {
     /// Put load on the app like Locust (virtual users or a constant rate, loopback only) and
     /// print Locust's table at the end.
     Load(crate::load::LoadArgs),
+    /// Build a Gradescope autograder for an exercise (setup.sh, run_autograder and a copy of
+    /// the course, in OUT/gradescope-exN): zip the folder's contents and upload it.
+    Package {
+        /// The exercise the autograder grades.
+        #[arg(long, value_name = "EXERCISE")]
+        gradescope: String,
+        /// Where to write it.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
+        course: Option<PathBuf>,
+    },
     /// Put an exercise's starter back as the course shipped it; your copy is kept in
     /// `.grader/copias/`.
     Reset {

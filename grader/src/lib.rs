@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod grade;
 pub mod lang;
 pub mod load;
+pub mod package;
 pub mod process;
 pub mod progress;
 pub mod promconfig;
@@ -69,6 +70,32 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Some(Command::Bulk(args)) => bulk::run(args).await,
         Some(Command::Load(args)) => load::run(args).await,
+        Some(Command::Package {
+            gradescope,
+            out,
+            lang,
+            course,
+        }) => {
+            let lang = lang.unwrap_or_else(Lang::from_env);
+            let spec = match load_spec(None, Some(&gradescope), lang) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let course = match locate_course(course.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match package::gradescope(&course, &spec, &out) {
+                Ok(dir) => {
+                    println!("{}", dir.display());
+                    exit::FULL_MARKS
+                }
+                Err(e) => {
+                    eprintln!("grader: {}: {e}", out.display());
+                    exit::ENVIRONMENT
+                }
+            }
+        }
         Some(Command::Reset {
             exercise,
             yes,
