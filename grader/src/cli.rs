@@ -101,6 +101,12 @@ pub struct GradeArgs {
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
 
+    /// Grade an app already running at this loopback URL (http://127.0.0.1:PORT), in any
+    /// language: it is neither built, started nor stopped; checks that need to start it or to
+    /// inject faults it lacks are skipped, with the reason.
+    #[arg(long, value_name = "URL", conflicts_with = "solution")]
+    pub url: Option<String>,
+
     /// Use this spec file instead of the one built in (for instructors).
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,

@@ -31,6 +31,9 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Passed to the app as `LATENCY_SCALE`: the shop's simulated latencies times this.
     pub latency_scale: f64,
+    /// An app already running at this loopback URL (`--url`): graded as it is, neither
+    /// built, started nor stopped by the grader.
+    pub url: Option<String>,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
             startup_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(5),
             latency_scale: 0.1,
+            url: None,
         }
     }
 }
@@ -120,11 +124,21 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     // Prometheus first: it applies its scrape targets on a 5-second tick, so it starts before
     // the build and the direct checks and that wait overlaps them. The app's port is picked
     // now so Prometheus knows where to scrape. Until the app listens, its scrapes just fail.
-    let port = crate::app::free_port()?;
+    let given = match &opts.url {
+        Some(url) => Some(
+            crate::app::parse_loopback_url(url)
+                .map_err(|e| EnvError::Io(std::io::Error::other(e)))?,
+        ),
+        None => None,
+    };
+    let addr = match &given {
+        Some((_, addr)) => *addr,
+        None => crate::app::loopback(crate::app::free_port()?),
+    };
     let prom = match &backend {
         Some(backend) => match Prometheus::start(
             backend,
-            crate::app::loopback(port),
+            addr,
             spec.prometheus_config.is_none(),
             work.path(),
             Duration::from_secs(30),
@@ -141,69 +155,82 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     }
     // From here on, returning early drops `prom` and the app, which kills them.
 
-    // The crate to run: the submission itself, or for a submission of files, the app of the
-    // earlier exercise it configures.
-    let (crate_dir, exercise, starter) = match &spec.app {
-        Some(app) => {
-            let dir = course.app_crate(app, &opts.which);
+    let (app, exe, base) = match given {
+        Some((base, _)) => {
             report.notes.push(both(
-                format!(
-                    "App avaliado: {} (exercício {}).",
-                    dir.display(),
-                    app.exercise
-                ),
-                format!(
-                    "App graded with: {} (exercise {}).",
-                    dir.display(),
-                    app.exercise
-                ),
+                format!("App já em execução em {base} (--url): o avaliador não o compila, não o inicia nem o para."),
+                format!("App already running at {base} (--url): the grader neither builds, starts nor stops it."),
             ));
-            (dir, app.exercise.as_str(), app.starter.as_path())
+            (None, None, base)
         }
-        None => (submission.clone(), spec.id.as_str(), spec.starter.as_path()),
-    };
-    let built = compile::build(
-        course,
-        exercise,
-        starter,
-        &crate_dir,
-        work.path(),
-        opts.build_timeout,
-    )
-    .await;
-    let exe = match built {
-        Ok(exe) => exe,
-        Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
-        Err(e @ BuildError::Compile(_)) => {
-            let dir = crate_dir.display();
-            let reason = both(
-                format!("o código em {dir} não compila:\n{e}"),
-                format!("the code in {dir} does not compile:\n{e}"),
-            );
-            return Ok(ungradable(report, spec, reason, started));
-        }
-        Err(e) => {
-            let reason = both(
-                format!("não foi possível compilar: {e}"),
-                format!("could not build: {e}"),
-            );
-            return Ok(ungradable(report, spec, reason, started));
-        }
-    };
-    let app = match App::start(
-        &exe,
-        &work.path().join("app.log"),
-        port,
-        opts.latency_scale,
-        opts.startup_timeout,
-    )
-    .await
-    {
-        Ok(app) => app,
-        Err(e) => return Ok(ungradable(report, spec, e.describe(), started)),
-    };
+        None => {
+            // The crate to run: the submission itself, or for a submission of files, the app of the
+            // earlier exercise it configures.
+            let (crate_dir, exercise, starter) = match &spec.app {
+                Some(app) => {
+                    let dir = course.app_crate(app, &opts.which);
+                    report.notes.push(both(
+                        format!(
+                            "App avaliado: {} (exercício {}).",
+                            dir.display(),
+                            app.exercise
+                        ),
+                        format!(
+                            "App graded with: {} (exercise {}).",
+                            dir.display(),
+                            app.exercise
+                        ),
+                    ));
+                    (dir, app.exercise.as_str(), app.starter.as_path())
+                }
+                None => (submission.clone(), spec.id.as_str(), spec.starter.as_path()),
+            };
+            let built = compile::build(
+                course,
+                exercise,
+                starter,
+                &crate_dir,
+                work.path(),
+                opts.build_timeout,
+            )
+            .await;
+            let exe = match built {
+                Ok(exe) => exe,
+                Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
+                Err(e @ BuildError::Compile(_)) => {
+                    let dir = crate_dir.display();
+                    let reason = both(
+                        format!("o código em {dir} não compila:\n{e}"),
+                        format!("the code in {dir} does not compile:\n{e}"),
+                    );
+                    return Ok(ungradable(report, spec, reason, started));
+                }
+                Err(e) => {
+                    let reason = both(
+                        format!("não foi possível compilar: {e}"),
+                        format!("could not build: {e}"),
+                    );
+                    return Ok(ungradable(report, spec, reason, started));
+                }
+            };
+            let app = match App::start(
+                &exe,
+                &work.path().join("app.log"),
+                addr.port(),
+                opts.latency_scale,
+                opts.startup_timeout,
+            )
+            .await
+            {
+                Ok(app) => app,
+                Err(e) => return Ok(ungradable(report, spec, e.describe(), started)),
+            };
 
-    let mut scraper = Scraper::new(app.url(""), opts.request_timeout);
+            let base = app.url("");
+            (Some(app), Some(exe), base)
+        }
+    };
+    let mut scraper = Scraper::new(base.clone(), opts.request_timeout);
     for r in &spec.warmup {
         // A failure here shows in the checks that follow, with their own explanation.
         let _ = scraper.request(r).await;
@@ -245,13 +272,18 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     // The spec's load, then an instant at which every answer is evaluated: late enough that
     // the last scrape after the load is in (Prometheus scrapes every second). The alert
     // scenarios run meanwhile, each in an app and a Prometheus of its own.
+    // An app the grader did not start may have no fault injection: what needs it is skipped,
+    // and the load runs without faults.
+    let no_faults = opts.url.is_some() && !crate::workload::has_faults(&base).await;
     let main_load = async {
         let load = spec.load.as_ref()?;
+        let without = load.clone_without_faults();
+        let load = if no_faults { &without } else { load };
         // Load before the first scrape would leave rate() windows with one sample.
         if let Some(p) = &prom {
             let _ = p.wait_target_up(Duration::from_secs(15)).await;
         }
-        let note = match crate::workload::apply(&app.url(""), load).await {
+        let note = match crate::workload::apply(&base, load).await {
             Ok(r) => crate::workload::summary(&r),
             Err(e) => e,
         };
@@ -262,7 +294,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         spec,
         rules.as_ref(),
         backend.as_ref(),
-        &exe,
+        exe.as_deref(),
         work.path(),
         opts,
     );
@@ -288,6 +320,14 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             results.push((check, outcome));
             continue;
         }
+        if no_faults && check.kind.injects_faults() {
+            let reason = both(
+                format!("{base}/admin/falhas não existe: este app não tem injeção de falhas"),
+                format!("{base}/admin/falhas does not exist: this app has no fault injection"),
+            );
+            results.push((check, checks::Outcome::skip(check.title.clone(), reason)));
+            continue;
+        }
         let mut cx = Context {
             scraper: &mut scraper,
             prometheus: prom.as_ref(),
@@ -302,7 +342,9 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     if let Some(p) = prom {
         p.stop().await;
     }
-    app.process.stop(Duration::from_secs(2)).await;
+    if let Some(app) = app {
+        app.process.stop(Duration::from_secs(2)).await;
+    }
 
     // Report in the spec's order, whatever order they ran in.
     for check in &spec.checks {
@@ -326,6 +368,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             seen: Some(outcome.seen.clone()),
             hint,
             note: outcome.note.clone(),
+            skipped: outcome.skipped,
         });
     }
     report.elapsed = started.elapsed();
@@ -379,6 +422,7 @@ fn ungradable(mut report: Report, spec: &Spec, reason: Text, started: Instant) -
             seen: Some(both("não executado", "not run")),
             hint: None,
             note: None,
+            skipped: false,
         })
         .collect();
     report.ungradable = Some(reason);

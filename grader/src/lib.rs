@@ -257,12 +257,19 @@ async fn grade_command(args: GradeArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Some(url) = &args.url
+        && let Err(e) = app::parse_loopback_url(url)
+    {
+        eprintln!("grader: {e}");
+        return exit::USAGE;
+    }
     let which = match (args.solution, args.path) {
         (true, _) => Which::Solution,
         (false, Some(p)) => Which::Path(p),
         (false, None) => Which::Starter,
     };
-    let opts = args.run.options(which);
+    let mut opts = args.run.options(which);
+    opts.url = args.url.clone();
     eprintln!(
         "{} {} ...",
         lang.t(
@@ -293,6 +300,7 @@ async fn grade_command(args: GradeArgs) -> u8 {
     // The student's own copy graded with the course's spec: remember how it went.
     if matches!(opts.which, Which::Starter)
         && args.spec.is_none()
+        && opts.url.is_none()
         && let Err(e) = progress::State::record(&course, &report)
     {
         eprintln!("grader: {}: {e}", progress::STATE_FILE);

@@ -33,6 +33,8 @@ pub struct CheckResult {
     pub hint: Option<Text>,
     /// Worth knowing even when the check passed (an alert that would fire after the window).
     pub note: Option<Text>,
+    /// Not run (the reason is in `seen`): worth nothing, out of the maximum too.
+    pub skipped: bool,
 }
 
 impl CheckResult {
@@ -47,7 +49,11 @@ impl Report {
     }
 
     pub fn max_score(&self) -> u32 {
-        self.checks.iter().map(|c| c.max_score).sum()
+        self.checks
+            .iter()
+            .filter(|c| !c.skipped)
+            .map(|c| c.max_score)
+            .sum()
     }
 
     pub fn full_marks(&self) -> bool {
@@ -76,6 +82,22 @@ impl Report {
         }
         out.push('\n');
         for c in &self.checks {
+            if c.skipped {
+                let _ = writeln!(
+                    out,
+                    "– [{}] {}",
+                    t("ignorada", "skipped"),
+                    c.title.get(lang)
+                );
+                if let Some(s) = &c.seen {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        labelled(t("motivo:", "reason:"), s.get(lang), "    ")
+                    );
+                }
+                continue;
+            }
             let mark = if c.passed { "✔" } else { "✘" };
             let _ = writeln!(
                 out,
@@ -137,6 +159,17 @@ impl Report {
             .checks
             .iter()
             .map(|c| {
+                if c.skipped {
+                    // Gradescope has no skipped status: worth 0 of 0, with the reason.
+                    let reason = c.seen.as_ref().map(|s| s.get(lang)).unwrap_or_default();
+                    return json!({
+                        "name": format!("{}: {}", c.id, c.title.get(lang)),
+                        "score": 0,
+                        "max_score": 0,
+                        "output": format!("{} {reason}", lang.t("ignorada:", "skipped:")),
+                        "visibility": "visible",
+                    });
+                }
                 let mut output = Vec::new();
                 if let Some(n) = &c.note {
                     output.push(format!("{} {}", lang.t("nota:", "note:"), n.get(lang)));

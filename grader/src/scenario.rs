@@ -412,7 +412,7 @@ pub async fn run_all(
     spec: &Spec,
     rules: Option<&SubmittedRules>,
     backend: Option<&Backend>,
-    exe: &Path,
+    exe: Option<&Path>,
     work: &Path,
     opts: &Options,
 ) -> Result<HashMap<String, Outcome>, Text> {
@@ -442,6 +442,24 @@ pub async fn run_all(
         .iter()
         .find(|c| matches!(c.kind, CheckKind::AlertNotified))
         .map(|c| c.id.clone());
+    // An app the grader did not start (`--url`) cannot be started again per scenario.
+    let Some(exe) = exe else {
+        let reason = both(
+            "cada cenário inicia um app só dele; com --url o avaliador não inicia o app",
+            "each scenario starts an app of its own; with --url the grader starts no app",
+        );
+        return Ok(spec
+            .checks
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    CheckKind::AlertFires { .. } | CheckKind::AlertNotified
+                )
+            })
+            .map(|c| (c.id.clone(), Outcome::skip(c.title.clone(), reason.clone())))
+            .collect());
+    };
     let (Some(rules), Some(backend), Some(baseline)) = (rules, backend, spec.load.as_ref()) else {
         return Ok(HashMap::new());
     };

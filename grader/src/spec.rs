@@ -331,6 +331,16 @@ impl CheckKind {
         )
     }
 
+    /// Makes requests to the app's fault injection (`/admin/...`).
+    pub fn injects_faults(&self) -> bool {
+        match self {
+            CheckKind::Delta { requests, .. } => {
+                requests.iter().any(|r| r.path.starts_with("/admin/"))
+            }
+            _ => false,
+        }
+    }
+
     /// Reads the submitted Prometheus config.
     fn needs_config(&self) -> bool {
         matches!(

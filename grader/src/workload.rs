@@ -81,6 +81,15 @@ pub async fn set_faults(base: &str, taxa_erro: f64, latencia_extra_ms: u64) -> R
     }
 }
 
+/// Whether the app at `base` has the course's fault injection (`GET /admin/falhas`).
+pub async fn has_faults(base: &str) -> bool {
+    client()
+        .get(format!("{base}/admin/falhas"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
 pub async fn clear_faults(base: &str) -> Result<(), String> {
     client()
         .delete(format!("{base}/admin/falhas"))

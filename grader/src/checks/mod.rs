@@ -29,6 +29,8 @@ pub struct Outcome {
     pub cause: Option<Text>,
     /// Shown even when it passed.
     pub note: Option<Text>,
+    /// Not run, for the reason in `seen`: it counts for nothing, neither way.
+    pub skipped: bool,
 }
 
 impl Outcome {
@@ -39,6 +41,15 @@ impl Outcome {
             seen,
             cause: None,
             note: None,
+            skipped: false,
+        }
+    }
+
+    /// Not run, for `reason` (it needs what this run cannot do).
+    pub(crate) fn skip(expected: Text, reason: Text) -> Self {
+        Self {
+            skipped: true,
+            ..Self::fail(expected, reason, None)
         }
     }
 
@@ -57,6 +68,7 @@ impl Outcome {
             seen,
             cause,
             note: None,
+            skipped: false,
         }
     }
 }
