@@ -163,72 +163,14 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             ));
             (None, None, base)
         }
-        None => {
-            // The crate to run: the submission itself, or for a submission of files, the app of the
-            // earlier exercise it configures.
-            let (crate_dir, exercise, starter) = match &spec.app {
-                Some(app) => {
-                    let dir = course.app_crate(app, &opts.which);
-                    report.notes.push(both(
-                        format!(
-                            "App avaliado: {} (exercício {}).",
-                            dir.display(),
-                            app.exercise
-                        ),
-                        format!(
-                            "App graded with: {} (exercise {}).",
-                            dir.display(),
-                            app.exercise
-                        ),
-                    ));
-                    (dir, app.exercise.as_str(), app.starter.as_path())
-                }
-                None => (submission.clone(), spec.id.as_str(), spec.starter.as_path()),
-            };
-            let built = compile::build(
-                course,
-                exercise,
-                starter,
-                &crate_dir,
-                work.path(),
-                opts.build_timeout,
-            )
-            .await;
-            let exe = match built {
-                Ok(exe) => exe,
-                Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
-                Err(e @ BuildError::Compile(_)) => {
-                    let dir = crate_dir.display();
-                    let reason = both(
-                        format!("o código em {dir} não compila:\n{e}"),
-                        format!("the code in {dir} does not compile:\n{e}"),
-                    );
-                    return Ok(ungradable(report, spec, reason, started));
-                }
-                Err(e) => {
-                    let reason = both(
-                        format!("não foi possível compilar: {e}"),
-                        format!("could not build: {e}"),
-                    );
-                    return Ok(ungradable(report, spec, reason, started));
-                }
-            };
-            let app = match App::start(
-                &exe,
-                &work.path().join("app.log"),
-                addr.port(),
-                opts.latency_scale,
-                opts.startup_timeout,
-            )
-            .await
-            {
-                Ok(app) => app,
-                Err(e) => return Ok(ungradable(report, spec, e.describe(), started)),
-            };
-
-            let base = app.url("");
-            (Some(app), Some(exe), base)
-        }
+        None => match build_and_start(course, spec, opts, &submission, work.path(), addr).await? {
+            Ok((app, exe, note)) => {
+                report.notes.extend(note);
+                let base = app.url("");
+                (Some(app), Some(exe), base)
+            }
+            Err(reason) => return Ok(ungradable(report, spec, reason, started)),
+        },
     };
     let mut scraper = Scraper::new(base.clone(), opts.request_timeout);
     for r in &spec.warmup {
@@ -374,6 +316,87 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     report.elapsed = started.elapsed();
     timing("verdict", started);
     Ok(report)
+}
+
+/// Builds the app this grading runs (the submission's crate, or for a submission of files the
+/// crate of the earlier exercise it configures) and starts it on `addr`. `Ok(Err(reason))`
+/// when the submission cannot be graded; with the app, a note naming it when it is not the
+/// submission itself.
+async fn build_and_start(
+    course: &Course,
+    spec: &Spec,
+    opts: &Options,
+    submission: &std::path::Path,
+    work: &std::path::Path,
+    addr: std::net::SocketAddr,
+) -> Result<Result<(App, PathBuf, Option<Text>), Text>, EnvError> {
+    let (crate_dir, exercise, starter, note) = match &spec.app {
+        Some(app) => {
+            let dir = course.app_crate(app, &opts.which);
+            let note = both(
+                format!(
+                    "App avaliado: {} (exercício {}).",
+                    dir.display(),
+                    app.exercise
+                ),
+                format!(
+                    "App graded with: {} (exercise {}).",
+                    dir.display(),
+                    app.exercise
+                ),
+            );
+            (
+                dir,
+                app.exercise.as_str(),
+                app.starter.as_path(),
+                Some(note),
+            )
+        }
+        None => (
+            submission.to_path_buf(),
+            spec.id.as_str(),
+            spec.starter.as_path(),
+            None,
+        ),
+    };
+    let built = compile::build(
+        course,
+        exercise,
+        starter,
+        &crate_dir,
+        work,
+        opts.build_timeout,
+    )
+    .await;
+    let exe = match built {
+        Ok(exe) => exe,
+        Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
+        Err(e @ BuildError::Compile(_)) => {
+            let dir = crate_dir.display();
+            return Ok(Err(both(
+                format!("o código em {dir} não compila:\n{e}"),
+                format!("the code in {dir} does not compile:\n{e}"),
+            )));
+        }
+        Err(e) => {
+            return Ok(Err(both(
+                format!("não foi possível compilar: {e}"),
+                format!("could not build: {e}"),
+            )));
+        }
+    };
+    let started = App::start(
+        &exe,
+        &work.join("app.log"),
+        addr.port(),
+        opts.latency_scale,
+        opts.startup_timeout,
+    )
+    .await;
+    Ok(match started {
+        Ok(app) => Ok((app, exe, note)),
+        Err(e) => Err(e.describe()),
+    })
 }
 
 /// The report's note listing what the grader changed in its copy of a submitted file.
