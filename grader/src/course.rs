@@ -119,6 +119,26 @@ pub enum Which {
     Path(PathBuf),
 }
 
+/// Copies the regular files under `from` to `to`, leaving out folders named in `skip` at any
+/// depth; links are not followed.
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let name = entry.file_name();
+        let target = to.join(&name);
+        if kind.is_dir() {
+            if !skip.iter().any(|s| name == *s) {
+                copy_tree(&entry.path(), &target, skip)?;
+            }
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 fn is_course(dir: &Path) -> bool {
     dir.join("Cargo.toml").is_file() && dir.join("grader/specs").is_dir()
 }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use crate::course::Course;
 use crate::spec::Spec;
 
-/// Folders of the course the autograder does not need (build output, history, the built
-/// book, the grader's own state).
+/// Folders of the course the autograder does not need (build output, history, the book, the
+/// grader's own state), wherever they are.
 const SKIPPED: &[&str] = &["target", ".git", ".grader", "book"];
 
 /// Writes the autograder of `spec` into `out/gradescope-<id>`; its path.
@@ -21,7 +21,7 @@ pub fn gradescope(course: &Course, spec: &Spec, out: &Path) -> std::io::Result<P
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    copy_course(&course.root, &dir.join("curso"))?;
+    crate::course::copy_tree(&course.root, &dir.join("curso"), SKIPPED)?;
     write_script(&dir.join("setup.sh"), &setup_sh(spec))?;
     write_script(&dir.join("run_autograder"), &run_autograder(spec))?;
     std::fs::write(dir.join("LEIA-ME.txt"), readme(spec))?;
@@ -98,44 +98,6 @@ fn write_script(path: &Path, text: &str) -> std::io::Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
-    }
-    Ok(())
-}
-
-fn copy_course(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let kind = entry.file_type()?;
-        let target = to.join(&name);
-        if kind.is_dir() {
-            if SKIPPED.iter().any(|s| name == *s) {
-                // The book's sources are not needed either; nested `target` folders are.
-                continue;
-            }
-            copy_dir(&entry.path(), &target)?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        let target = to.join(entry.file_name());
-        if kind.is_dir() {
-            if entry.file_name() == "target" {
-                continue;
-            }
-            copy_dir(&entry.path(), &target)?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target)?;
-        }
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -155,7 +155,8 @@ pub fn reset(course: &Course, spec: &Spec) -> Result<PathBuf, String> {
         .root
         .join(".grader/copias")
         .join(format!("{}-{stamp}", spec.id));
-    copy_tree(&dir, &backup).map_err(|e| format!("backup {}: {e}", backup.display()))?;
+    crate::course::copy_tree(&dir, &backup, &[])
+        .map_err(|e| format!("backup {}: {e}", backup.display()))?;
     // git restores the starter's tracked files as they were committed; new files stay (they
     // are in the backup too).
     let out = std::process::Command::new("git")
@@ -172,21 +173,6 @@ pub fn reset(course: &Course, spec: &Spec) -> Result<PathBuf, String> {
         ));
     }
     Ok(backup)
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        let target = to.join(entry.file_name());
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,38 +3,14 @@
 
 mod common;
 
-use common::{course_root, grader};
+use common::{block, grader};
 
-/// A folder holding the solution's answers with `edits` applied (each `from` must be present).
 fn answers_with(edits: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let solution = course_root().join("solutions/ex4-promql/respostas.toml");
-    let mut text = std::fs::read_to_string(solution).unwrap();
-    for (from, to) in edits {
-        assert!(
-            text.contains(from),
-            "the solution no longer contains {from:?}"
-        );
-        text = text.replace(from, to);
-    }
-    std::fs::write(dir.path().join("respostas.toml"), text).unwrap();
-    dir
+    common::solution_file_with("solutions/ex4-promql/respostas.toml", edits)
 }
 
 fn grade(dir: &std::path::Path) -> common::Run {
     grader(&["ex4", "--path", dir.to_str().unwrap()])
-}
-
-/// The report's block for the check titled `title`: its line and the indented ones after it.
-fn block(report: &str, title: &str) -> String {
-    let mut lines = report.lines().skip_while(|l| !l.ends_with(title));
-    let first = lines
-        .next()
-        .unwrap_or_else(|| panic!("no check {title}:\n{report}"));
-    std::iter::once(first)
-        .chain(lines.take_while(|l| l.starts_with("    ")))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

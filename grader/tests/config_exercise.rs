@@ -3,32 +3,14 @@
 
 mod common;
 
-use common::{course_root, grader, redactions};
+use common::{failed, grader, redactions};
 
-/// A folder holding the solution's prometheus.yml with `edits` applied (each `from` must be
-/// present), as a student would hand it in.
 fn config_with(edits: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let solution = course_root().join("solutions/ex3-prometheus-yml/prometheus.yml");
-    let mut text = std::fs::read_to_string(solution).unwrap();
-    for (from, to) in edits {
-        assert!(
-            text.contains(from),
-            "the solution no longer contains {from:?}"
-        );
-        text = text.replace(from, to);
-    }
-    std::fs::write(dir.path().join("prometheus.yml"), text).unwrap();
-    dir
+    common::solution_file_with("solutions/ex3-prometheus-yml/prometheus.yml", edits)
 }
 
 fn grade(dir: &std::path::Path) -> common::Run {
     grader(&["ex3", "--path", dir.to_str().unwrap()])
-}
-
-/// The lines of the checks that failed.
-fn failed(report: &str) -> Vec<&str> {
-    report.lines().filter(|l| l.starts_with('✘')).collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{course_root, grader, redactions};
+use common::{block, course_root, failed, grader, redactions};
 use serde_json::{Value, json};
 
 fn solution() -> Value {
@@ -44,22 +44,6 @@ fn submission(text: &str) -> tempfile::TempDir {
 fn grade(d: &Value) -> common::Run {
     let dir = submission(&serde_json::to_string_pretty(d).unwrap());
     grader(&["ex6", "--path", dir.path().to_str().unwrap()])
-}
-
-fn failed(stdout: &str) -> Vec<&str> {
-    stdout.lines().filter(|l| l.starts_with('✘')).collect()
-}
-
-/// The report's block for the check titled `title`: its line and the indented ones after it.
-fn block(report: &str, title: &str) -> String {
-    let mut lines = report.lines().skip_while(|l| !l.ends_with(title));
-    let first = lines
-        .next()
-        .unwrap_or_else(|| panic!("no check {title}:\n{report}"));
-    std::iter::once(first)
-        .chain(lines.take_while(|l| l.starts_with("    ")))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

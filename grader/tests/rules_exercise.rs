@@ -3,30 +3,14 @@
 
 mod common;
 
-use common::{course_root, grader};
+use common::{failed, grader};
 
-/// A folder holding the solution's rules with `edits` applied (each `from` must be present).
 fn rules_with(edits: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let solution = course_root().join("solutions/ex5-alertas/regras.yml");
-    let mut text = std::fs::read_to_string(solution).unwrap();
-    for (from, to) in edits {
-        assert!(
-            text.contains(from),
-            "the solution no longer contains {from:?}"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    std::fs::write(dir.path().join("regras.yml"), text).unwrap();
-    dir
+    common::solution_file_with("solutions/ex5-alertas/regras.yml", edits)
 }
 
 fn grade(dir: &std::path::Path) -> common::Run {
     grader(&["ex5", "--path", dir.to_str().unwrap()])
-}
-
-fn failed(report: &str) -> Vec<&str> {
-    report.lines().filter(|l| l.starts_with('✘')).collect()
 }
 
 #[test]

@@ -24,14 +24,7 @@ pub async fn run(cx: &mut Context<'_>, question: &str, reference: &str, by: &[St
         ),
     );
     let (Some(prom), Some(answers), Some(at)) = (cx.prometheus, cx.answers, cx.at) else {
-        return Outcome::fail(
-            expected,
-            both(
-                "o Prometheus não foi iniciado",
-                "Prometheus was not started",
-            ),
-            None,
-        );
+        return super::not_started(expected);
     };
     let query = match answers.get(question) {
         Ok(q) => q,
@@ -93,7 +86,8 @@ fn shape(by: &[String]) -> Text {
     }
 }
 
-type Mismatch = (Text, Option<Text>);
+/// What differs, and its most likely cause.
+pub(super) type Mismatch = (Text, Option<Text>);
 
 /// The answer's series, told apart by `by`, against the reference's.
 fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Mismatch> {
@@ -119,14 +113,19 @@ fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Misma
                 )),
             ));
         }
-        return same_value("", got[0].value, wanted[0].value);
+    } else {
+        shape_by(got, by)?;
     }
+    same_values(got, wanted, by)
+}
 
-    let key = |s: &Sample| -> Option<Vec<String>> {
-        by.iter().map(|l| s.labels.get(l).cloned()).collect()
-    };
+/// One series per value of the labels `by`, each carrying them.
+pub(super) fn shape_by(got: &[Sample], by: &[String]) -> Result<(), Mismatch> {
     let labels = by.join(", ");
-    if let Some(bare) = got.iter().find(|s| key(s).is_none()) {
+    if let Some(bare) = got
+        .iter()
+        .find(|s| by.iter().any(|l| !s.labels.contains_key(l)))
+    {
         let without = if bare.labels.is_empty() {
             both("sem rótulos", "without labels")
         } else {
@@ -155,28 +154,31 @@ fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Misma
             )),
         ));
     }
-    let mut mine: BTreeMap<Vec<String>, f64> = BTreeMap::new();
-    for s in got {
-        if mine
-            .insert(key(s).expect("checked above"), s.value)
-            .is_some()
-        {
-            return Err((
-                both(
-                    format!("mais de uma série com o mesmo {labels}"),
-                    format!("more than one series with the same {labels}"),
-                ),
-                Some(both(
-                    format!("Some as séries de cada {labels}: `sum by ({labels}) (...)`."),
-                    format!("Sum the series of each {labels}: `sum by ({labels}) (...)`."),
-                )),
-            ));
-        }
+    let mut keys = std::collections::BTreeSet::new();
+    if got.iter().any(|s| !keys.insert(key(s, by))) {
+        return Err((
+            both(
+                format!("mais de uma série com o mesmo {labels}"),
+                format!("more than one series with the same {labels}"),
+            ),
+            Some(both(
+                format!("Some as séries de cada {labels}: `sum by ({labels}) (...)`."),
+                format!("Sum the series of each {labels}: `sum by ({labels}) (...)`."),
+            )),
+        ));
     }
-    let theirs: BTreeMap<Vec<String>, f64> = wanted
-        .iter()
-        .filter_map(|s| Some((key(s)?, s.value)))
-        .collect();
+    Ok(())
+}
+
+fn key(s: &Sample, by: &[String]) -> Vec<String> {
+    by.iter()
+        .map(|l| s.labels.get(l).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// The same series (told apart by `by`; with no `by`, the one number) with the same values as
+/// the reference, to [`RELATIVE_TOLERANCE`]. Shapes are checked before.
+pub(super) fn same_values(got: &[Sample], want: &[Sample], by: &[String]) -> Result<(), Mismatch> {
     let show = |k: &Vec<String>| -> String {
         by.iter()
             .zip(k)
@@ -184,6 +186,8 @@ fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Misma
             .collect::<Vec<_>>()
             .join(",")
     };
+    let mine: BTreeMap<Vec<String>, f64> = got.iter().map(|s| (key(s, by), s.value)).collect();
+    let theirs: BTreeMap<Vec<String>, f64> = want.iter().map(|s| (key(s, by), s.value)).collect();
     let missing: Vec<String> = theirs
         .keys()
         .filter(|k| !mine.contains_key(*k))
@@ -213,34 +217,30 @@ fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Misma
             )),
         ));
     }
-    for (k, want) in &theirs {
-        same_value(&show(k), mine[k], *want)?;
+    for (k, w) in &theirs {
+        let g = mine[k];
+        let close = (g.is_nan() && w.is_nan())
+            || g == *w
+            || (g - w).abs() <= RELATIVE_TOLERANCE * w.abs().max(f64::MIN_POSITIVE);
+        if !close {
+            let at = if by.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", show(k))
+            };
+            return Err((
+                both(
+                    format!("{at}{g} (a referência dá {w})"),
+                    format!("{at}{g} (the reference gives {w})"),
+                ),
+                Some(both(
+                    "Os dados são os mesmos: o cálculo difere. Confira a janela ([5m], [1m]), rate vs irate, e se a soma vem antes da divisão.",
+                    "The data is the same: the computation differs. Check the window ([5m], [1m]), rate vs irate, and whether the sum comes before the division.",
+                )),
+            ));
+        }
     }
     Ok(())
-}
-
-fn same_value(series: &str, got: f64, want: f64) -> Result<(), Mismatch> {
-    let close = (got.is_nan() && want.is_nan())
-        || got == want
-        || (got - want).abs() <= RELATIVE_TOLERANCE * want.abs().max(f64::MIN_POSITIVE);
-    if close {
-        return Ok(());
-    }
-    let at = if series.is_empty() {
-        String::new()
-    } else {
-        format!("{series}: ")
-    };
-    Err((
-        both(
-            format!("{at}{got} (a referência dá {want})"),
-            format!("{at}{got} (the reference gives {want})"),
-        ),
-        Some(both(
-            "Os dados são os mesmos: o cálculo difere. Confira a janela ([5m], [1m]), rate vs irate, e se a soma vem antes da divisão.",
-            "The data is the same: the computation differs. Check the window ([5m], [1m]), rate vs irate, and whether the sum comes before the division.",
-        )),
-    ))
 }
 
 #[cfg(test)]

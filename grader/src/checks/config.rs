@@ -194,10 +194,7 @@ pub async fn scrape_job(cx: &mut Context<'_>, w: Wanted<'_>) -> Outcome {
     let live = match (cx.prometheus, &sub.loaded) {
         (Some(p), Ok(())) => job_targets(p, w.job).await,
         (_, Err(why)) => Err(why.clone()),
-        (None, _) => Err(both(
-            "o Prometheus não foi iniciado",
-            "Prometheus was not started",
-        )),
+        (None, _) => Err(super::prometheus_missing()),
     };
     match live {
         Ok(targets) => {
@@ -247,14 +244,7 @@ pub async fn targets_up(cx: &mut Context<'_>, jobs: &[String]) -> Outcome {
         return not_submitted();
     };
     let Some(prom) = cx.prometheus else {
-        return Outcome::fail(
-            expected,
-            both(
-                "o Prometheus não foi iniciado",
-                "Prometheus was not started",
-            ),
-            None,
-        );
+        return super::not_started(expected);
     };
     if let Err(why) = &sub.loaded {
         return Outcome::fail(expected, why.clone(), None);

@@ -3,32 +3,17 @@
 //! query has data. Queries run on the grader's Prometheus at the instant after the spec's
 //! load, with Grafana's variables replaced (see [`crate::dashboard::VARIABLES`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
+use super::answer::{Mismatch, same_values, shape_by};
 use super::{Context, Outcome};
 use crate::dashboard::{Dashboard, Panel, Target, unknown_variables};
 use crate::lang::{Text, both};
 use crate::prometheus::Sample;
 use crate::spec::PanelQuery;
 
-/// How far apart two values may be, relative to the reference: rounding only (as in ex4).
-const RELATIVE_TOLERANCE: f64 = 1e-6;
-
 /// At most this many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 12;
-
-type Mismatch = (Text, Option<Text>);
-
-fn not_started(expected: Text) -> Outcome {
-    Outcome::fail(
-        expected,
-        both(
-            "o Prometheus não foi iniciado",
-            "Prometheus was not started",
-        ),
-        None,
-    )
-}
 
 fn no_dashboard(expected: Text) -> Outcome {
     Outcome::fail(
@@ -149,7 +134,7 @@ async fn one_panel(
         );
     }
     let (Some(prom), Some(at)) = (cx.prometheus, cx.at) else {
-        return not_started(expected);
+        return super::not_started(expected);
     };
     let targets: Vec<&Target> = p.visible_queries().collect();
     let runnable: Vec<(&Target, String)> = targets
@@ -348,7 +333,7 @@ pub async fn queries(cx: &Context<'_>) -> Outcome {
         Err(e) => return Outcome::fail(expected, e, Some(file_cause())),
     };
     let (Some(prom), Some(at)) = (cx.prometheus, cx.at) else {
-        return not_started(expected);
+        return super::not_started(expected);
     };
     let mut problems = Vec::new();
     let mut causes: Vec<Text> = Vec::new();
@@ -480,131 +465,6 @@ fn meets(expr: &str, got: &[Sample], q: &PanelQuery, refs: &[Vec<Sample>]) -> Re
         }
     }
     first.map_or(Ok(()), Err)
-}
-
-/// One series per value of `by`.
-fn shape_by(got: &[Sample], by: &[String]) -> Result<(), Mismatch> {
-    let labels = by.join(", ");
-    if let Some(bare) = got
-        .iter()
-        .find(|s| by.iter().any(|l| !s.labels.contains_key(l)))
-    {
-        let without = if bare.labels.is_empty() {
-            both("sem rótulos", "without labels")
-        } else {
-            let names: Vec<&str> = bare.labels.keys().map(String::as_str).collect();
-            both(
-                format!("só com {}", names.join(", ")),
-                format!("with only {}", names.join(", ")),
-            )
-        };
-        return Err((
-            both(
-                format!(
-                    "esperava uma série por {labels}, veio {} {}",
-                    got.len(),
-                    without.pt
-                ),
-                format!(
-                    "expected one series per {labels}, got {} {}",
-                    got.len(),
-                    without.en
-                ),
-            ),
-            Some(both(
-                format!("Agregue mantendo o rótulo: `sum by ({labels}) (...)`."),
-                format!("Aggregate keeping the label: `sum by ({labels}) (...)`."),
-            )),
-        ));
-    }
-    let mut keys = BTreeSet::new();
-    for s in got {
-        if !keys.insert(key(s, by)) {
-            return Err((
-                both(
-                    format!("mais de uma série com o mesmo {labels}"),
-                    format!("more than one series with the same {labels}"),
-                ),
-                Some(both(
-                    format!("Some as séries de cada {labels}: `sum by ({labels}) (...)`."),
-                    format!("Sum the series of each {labels}: `sum by ({labels}) (...)`."),
-                )),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn key(s: &Sample, by: &[String]) -> Vec<String> {
-    by.iter()
-        .map(|l| s.labels.get(l).cloned().unwrap_or_default())
-        .collect()
-}
-
-/// The same series (by `by`) with the same values as the reference (shapes already checked).
-fn same_values(got: &[Sample], want: &[Sample], by: &[String]) -> Result<(), Mismatch> {
-    let show = |k: &Vec<String>| -> String {
-        by.iter()
-            .zip(k)
-            .map(|(l, v)| format!("{l}=\"{v}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let mine: BTreeMap<Vec<String>, f64> = got.iter().map(|s| (key(s, by), s.value)).collect();
-    let theirs: BTreeMap<Vec<String>, f64> = want.iter().map(|s| (key(s, by), s.value)).collect();
-    let missing: Vec<String> = theirs
-        .keys()
-        .filter(|k| !mine.contains_key(*k))
-        .map(show)
-        .collect();
-    let extra: Vec<String> = mine
-        .keys()
-        .filter(|k| !theirs.contains_key(*k))
-        .map(show)
-        .collect();
-    if !missing.is_empty() || !extra.is_empty() {
-        let l = |v: &[String]| {
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                v.join("; ")
-            }
-        };
-        return Err((
-            both(
-                format!("faltam: {}; sobram: {}", l(&missing), l(&extra)),
-                format!("missing: {}; extra: {}", l(&missing), l(&extra)),
-            ),
-            Some(both(
-                "Séries a mais ou a menos costumam vir de um filtro de rótulo ({status=...}) a mais ou a menos.",
-                "Series too many or too few usually come from a label filter ({status=...}) too many or too few.",
-            )),
-        ));
-    }
-    for (k, w) in &theirs {
-        let g = mine[k];
-        let close = (g.is_nan() && w.is_nan())
-            || g == *w
-            || (g - w).abs() <= RELATIVE_TOLERANCE * w.abs().max(f64::MIN_POSITIVE);
-        if !close {
-            let at = if by.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", show(k))
-            };
-            return Err((
-                both(
-                    format!("{at}{g} (a referência dá {w})"),
-                    format!("{at}{g} (the reference gives {w})"),
-                ),
-                Some(both(
-                    "Os dados são os mesmos: o cálculo difere. Confira a janela, rate vs irate, e se as somas vêm antes da divisão.",
-                    "The data is the same: the computation differs. Check the window, rate vs irate, and whether the sums come before the division.",
-                )),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// A query of the panel for each requirement, none used twice (a maximum bipartite matching:

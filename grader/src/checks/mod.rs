@@ -176,6 +176,18 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
     }
 }
 
+/// Why a check that needs Prometheus saw nothing: there is none in this run.
+fn not_started(expected: Text) -> Outcome {
+    Outcome::fail(expected, prometheus_missing(), None)
+}
+
+fn prometheus_missing() -> Text {
+    crate::lang::both(
+        "o Prometheus não foi iniciado",
+        "Prometheus was not started",
+    )
+}
+
 /// A tool's answer for a report: without blank or repeated lines, at most 15 lines.
 fn tidy(output: &str) -> String {
     let mut lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -15,7 +15,7 @@ pub async fn target_up(cx: &mut Context<'_>) -> Outcome {
         format!("Prometheus scrapes target `{APP_JOB}` (state `up`, no scrape error)"),
     );
     let Some(prom) = cx.prometheus else {
-        return unavailable(expected);
+        return super::not_started(expected);
     };
     match prom.wait_target_up(TARGET_UP_WITHIN).await {
         Ok(()) => Outcome::pass(expected, both("alvo up", "target up")),
@@ -36,7 +36,7 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
         format!("`{query}` in Prometheus returns at least {min_series} series"),
     );
     let Some(prom) = cx.prometheus else {
-        return unavailable(expected);
+        return super::not_started(expected);
     };
     if let Some(Err(why)) = cx.config.map(|c| &c.loaded) {
         return Outcome::fail(expected, why.clone(), None);
@@ -65,15 +65,4 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
         ),
         Err(seen) => Outcome::fail(expected, seen, None),
     }
-}
-
-fn unavailable(expected: crate::lang::Text) -> Outcome {
-    Outcome::fail(
-        expected,
-        both(
-            "o Prometheus não foi iniciado",
-            "Prometheus was not started",
-        ),
-        None,
-    )
 }

@@ -87,14 +87,7 @@ pub async fn recording(cx: &Context<'_>, min: u32) -> Outcome {
         );
     }
     let (Some(prom), Some(at)) = (cx.prometheus, cx.at) else {
-        return Outcome::fail(
-            expected,
-            both(
-                "o Prometheus não foi iniciado",
-                "Prometheus was not started",
-            ),
-            None,
-        );
+        return super::not_started(expected);
     };
     for r in &records {
         match prom.query_at(r, at).await {

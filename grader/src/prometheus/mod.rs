@@ -144,6 +144,17 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A JSON object of label names and values, as Prometheus's API gives them.
+fn label_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn query_failed(e: impl std::fmt::Display) -> Text {
     both(
         format!("a consulta ao Prometheus falhou: {e}"),
@@ -373,14 +384,7 @@ impl Prometheus {
                 scrape_url: text(t, "scrapeUrl"),
                 health: text(t, "health"),
                 last_error: text(t, "lastError"),
-                labels: t["labels"]
-                    .as_object()
-                    .map(|m| {
-                        m.iter()
-                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                labels: label_map(&t["labels"]),
             })
             .collect())
     }
@@ -569,14 +573,7 @@ impl Prometheus {
                 .unwrap_or_default()
                 .iter()
                 .map(|r| Sample {
-                    labels: r["metric"]
-                        .as_object()
-                        .map(|m| {
-                            m.iter()
-                                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().into()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    labels: label_map(&r["metric"]),
                     value: number(&r["value"][1]),
                 })
                 .collect()),

@@ -138,3 +138,35 @@ pub fn containers_with_label(label: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// A folder holding a copy of the solution file `file` (relative to the course) with `edits`
+/// applied in order, each replacing the first occurrence of `from` (which must be there), as a
+/// student would hand in the exercise with one mistake.
+pub fn solution_file_with(file: &str, edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let path = course_root().join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{file} no longer contains {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    dir
+}
+
+/// The lines of the checks that failed.
+pub fn failed(report: &str) -> Vec<&str> {
+    report.lines().filter(|l| l.starts_with('✘')).collect()
+}
+
+/// The report's block for the check titled `title`: its line and the indented ones after it.
+pub fn block(report: &str, title: &str) -> String {
+    let mut lines = report.lines().skip_while(|l| !l.ends_with(title));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("no check {title}:\n{report}"));
+    std::iter::once(first)
+        .chain(lines.take_while(|l| l.starts_with("    ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

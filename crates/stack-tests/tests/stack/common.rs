@@ -8,8 +8,9 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The uid of the provisioned Prometheus data source, which every dashboard panel names.
-pub const DATASOURCE_UID: &str = "prometheus";
+/// The uid of the provisioned Prometheus data source, which every dashboard panel names (the
+/// grader's ex6 holds students' dashboards to the same).
+pub const DATASOURCE_UID: &str = grader::dashboard::DATASOURCE_UID;
 
 /// The course's workspace root (where `docker-compose.yml` is).
 pub fn root() -> PathBuf {

@@ -9,37 +9,6 @@ use crate::common::{
     BASE, Compose, DATASOURCE_UID, compose_config, files, json, mounts, ports, root, yaml,
 };
 
-/// Grafana's built-in visualizations (the panel plugins shipped with Grafana 12), and `row`.
-pub const BUILTIN_PANELS: [&str; 27] = [
-    "alertlist",
-    "annolist",
-    "barchart",
-    "bargauge",
-    "candlestick",
-    "canvas",
-    "dashlist",
-    "datagrid",
-    "flamegraph",
-    "gauge",
-    "geomap",
-    "heatmap",
-    "histogram",
-    "logs",
-    "news",
-    "nodeGraph",
-    "piechart",
-    "stat",
-    "state-timeline",
-    "status-history",
-    "table",
-    "text",
-    "timeseries",
-    "traces",
-    "trend",
-    "xychart",
-    "row",
-];
-
 /// The dashboards' schemaVersion for the pinned Grafana: 41 from 11.6 to 12.1 (12.2 moved to 42).
 const SCHEMA_VERSION: u64 = 41;
 
@@ -206,7 +175,7 @@ fn every_dashboard_is_well_formed_and_queries_the_provisioned_datasource() {
             assert!(ids.insert(id), "{at}: id {id} twice");
             let kind = p["type"].as_str().unwrap_or_default();
             assert!(
-                BUILTIN_PANELS.contains(&kind),
+                grader::dashboard::BUILTIN_PANELS.contains(&kind),
                 "{at}: type {kind:?} is no built-in visualization"
             );
             let g = &p["gridPos"];
