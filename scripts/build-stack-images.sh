@@ -6,12 +6,14 @@
 #   course-local/prometheus-stack:<ver>-<hash> scripts/build-images.sh's Prometheus + wget
 #   course-local/alertmanager:<ver>-<hash>     Debian's prometheus-alertmanager
 #   course-local/node-exporter:<ver>-<hash>    Debian's prometheus-node-exporter
+#   course-local/pushgateway:<ver>-<hash>      Debian's prometheus-pushgateway (the grader's ex8)
 # An image is reused when it exists for the same files (the tag carries their hash), so a
 # re-run only copies and hashes. Installs the Debian packages it needs when missing.
 #
 # APP (default ex2-metricas-negocio, as in docker-compose.yml) is the cargo package of the app.
 # Prints the images as KEY=value lines, for `--env-file` or `set -a; eval "$(...)"`:
 #   LOCAL_APP_IMAGE=... LOCAL_PROMETHEUS_IMAGE=... LOCAL_ALERTMANAGER_IMAGE=... LOCAL_NODE_EXPORTER_IMAGE=...
+#   LOCAL_PUSHGATEWAY_IMAGE=...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,7 @@ log() { echo "build-stack-images: $*" >&2; }
 need=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || { log "missing ${need[*]} and no apt-get to install them"; exit 1; }
@@ -34,7 +37,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # The packages may start system services on the ports the stack uses; the stack runs its own.
   if command -v systemctl >/dev/null 2>&1; then
-    for svc in prometheus-alertmanager prometheus-node-exporter; do
+    for svc in prometheus-alertmanager prometheus-node-exporter prometheus-pushgateway; do
       if systemctl is-active --quiet "$svc" 2>/dev/null; then
         $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
       fi
@@ -135,7 +138,18 @@ add_binary "$(command -v prometheus-node-exporter)" /bin/node_exporter "$ctx/roo
 add_wget "$ctx/rootfs"
 node_exporter_image=$(build course-local/node-exporter "$ctx" node-exporter-local "$version")
 
+# --- Pushgateway ---------------------------------------------------------------------------------
+ctx="$work/pushgateway"
+version=$(prometheus-pushgateway --version 2>&1 | head -n1 | awk '{print $3}' | tr '+~' '--')
+add_binary "$(command -v prometheus-pushgateway)" /bin/pushgateway "$ctx/rootfs"
+# Debian's build reads its web page's templates from here at run time.
+mkdir -p "$ctx/rootfs/usr/share/prometheus" "$ctx/data"
+cp -a /usr/share/prometheus/pushgateway "$ctx/rootfs/usr/share/prometheus/"
+add_wget "$ctx/rootfs"
+pushgateway_image=$(build course-local/pushgateway "$ctx" pushgateway-local "$version")
+
 echo "LOCAL_APP_IMAGE=$app_image"
 echo "LOCAL_PROMETHEUS_IMAGE=$prometheus_stack_image"
 echo "LOCAL_ALERTMANAGER_IMAGE=$alertmanager_image"
 echo "LOCAL_NODE_EXPORTER_IMAGE=$node_exporter_image"
+echo "LOCAL_PUSHGATEWAY_IMAGE=$pushgateway_image"

@@ -24,6 +24,13 @@ stack_images=$(APP=ex2-metricas-negocio-solucao scripts/build-stack-images.sh)
 # The grader's ex5 runs Alertmanager beside Prometheus; its Docker path uses the local image.
 GRADER_TEST_ALERTMANAGER_IMAGE=$(sed -n 's/^LOCAL_ALERTMANAGER_IMAGE=//p' <<<"$stack_images")
 export GRADER_TEST_ALERTMANAGER_IMAGE
+# ex8 runs a Pushgateway beside Prometheus; its Docker path uses the local image too.
+GRADER_TEST_PUSHGATEWAY_IMAGE=$(sed -n 's/^LOCAL_PUSHGATEWAY_IMAGE=//p' <<<"$stack_images")
+export GRADER_TEST_PUSHGATEWAY_IMAGE
+# The Python track's Flask apps (python/) run in a venv made from PyPI (target/python-venv);
+# the grader's tests of that track put its python3 first on PATH.
+GRADER_TEST_PYTHON=$(scripts/python-venv.sh)
+export GRADER_TEST_PYTHON
 
 cargo fmt --all --check
 # Every crate compiles with no warning, the starters included (they are unsolved, not broken).

@@ -4,15 +4,14 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tokio::process::Command;
-
+use crate::isolation::{AppContainer, Isolation, Running};
 use crate::lang::{Text, both};
-use crate::process::Owned;
+use crate::process::{Limits, Owned, Untrusted};
 
-/// The app, running on loopback.
+/// The app, running on loopback (in a container, its port forwarded there).
 #[derive(Debug)]
 pub struct App {
-    pub process: Owned,
+    pub process: Running,
     pub addr: SocketAddr,
 }
 
@@ -20,13 +19,22 @@ pub struct App {
 #[derive(Debug)]
 pub enum StartError {
     Spawn(String),
-    Exited { status: String, output: String },
-    NeverListened { after: Duration, output: String },
+    Exited {
+        status: String,
+        output: String,
+    },
+    NeverListened {
+        after: Duration,
+        output: String,
+    },
+    /// Not the submission's fault: the isolation it was to run in failed (no engine).
+    Environment(Text),
 }
 
 impl StartError {
     pub fn describe(&self) -> Text {
         match self {
+            StartError::Environment(t) => t.clone(),
             StartError::Spawn(e) => both(
                 format!("o app não pôde ser iniciado: {e}"),
                 format!("the app could not be started: {e}"),
@@ -114,28 +122,64 @@ pub fn loopback(port: u16) -> SocketAddr {
 }
 
 impl App {
-    /// Starts `exe` listening on loopback `port` (see [`free_port`]) and waits, at most
-    /// `timeout`, until the port accepts connections.
+    /// Starts `exe` listening on loopback `port` (see [`free_port`]), isolated as `isolation`
+    /// says, and waits, at most `timeout`, until the port accepts connections.
     pub async fn start(
         exe: &Path,
         log: &Path,
         port: u16,
         latency_scale: f64,
         timeout: Duration,
+        isolation: Isolation,
     ) -> Result<Self, StartError> {
-        let mut cmd = Command::new(exe);
-        cmd.env("PORT", port.to_string())
+        if isolation == Isolation::Container {
+            let env = [("LATENCY_SCALE", latency_scale.to_string())];
+            let c = AppContainer::start(exe, log, port, &env, timeout).await?;
+            return Ok(Self {
+                process: Running::Container(c),
+                addr: loopback(port),
+            });
+        }
+        let mut program = Untrusted::new(exe).map_err(|e| StartError::Spawn(e.to_string()))?;
+        program
+            .cmd
+            .env("PORT", port.to_string())
             .env("BIND", "127.0.0.1")
             .env("LATENCY_SCALE", latency_scale.to_string())
             .env_remove("RUST_LOG");
-        let mut process = Owned::spawn_limited(cmd, log, Some(crate::process::Limits::APP))
+        let process = Owned::spawn_untrusted(program, log, Limits::APP)
             .map_err(|e| StartError::Spawn(e.to_string()))?;
+        Self::wait_listening(process, port, timeout).await
+    }
+
+    /// Starts `program` (the command of a start manifest), which must listen on loopback
+    /// `port`, as a Rust app starts: within the app's limits, as `nobody` when the grader is
+    /// root, in a process group of its own; and waits, at most `timeout`, until the port
+    /// accepts connections.
+    pub async fn start_command(
+        program: Untrusted,
+        log: &Path,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Self, StartError> {
+        let process = Owned::spawn_untrusted(program, log, Limits::APP)
+            .map_err(|e| StartError::Spawn(e.to_string()))?;
+        Self::wait_listening(process, port, timeout).await
+    }
+
+    /// Waits, at most `timeout`, until `process` accepts connections on loopback `port`.
+    async fn wait_listening(
+        process: Owned,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Self, StartError> {
+        let mut process = Running::Process(process);
         let addr = loopback(port);
         let start = Instant::now();
         loop {
-            if let Some(status) = process.exited() {
+            if let Some(status) = process.exited().await {
                 return Err(StartError::Exited {
-                    status: status.to_string(),
+                    status,
                     output: process.log_tail(15),
                 });
             }

@@ -59,11 +59,16 @@ pub enum Command {
     /// print Locust's table at the end.
     Load(crate::load::LoadArgs),
     /// Build a Gradescope autograder for an exercise (setup.sh, run_autograder and a copy of
-    /// the course, in OUT/gradescope-exN): zip the folder's contents and upload it.
+    /// the course, in OUT/gradescope-exN): zip the folder's contents and upload it. Or, with
+    /// `--student OUT`, the student edition of the course.
     Package {
         /// The exercise the autograder grades.
-        #[arg(long, value_name = "EXERCISE")]
-        gradescope: String,
+        #[arg(long, value_name = "EXERCISE", required_unless_present = "student")]
+        gradescope: Option<String>,
+        /// Write the student edition of the course into OUT instead: exercises, book and
+        /// grader, without solutions and hidden checks (OUT must be new or empty).
+        #[arg(long, value_name = "OUT", conflicts_with = "gradescope")]
+        student: Option<PathBuf>,
         /// Where to write it.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
@@ -72,6 +77,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
         course: Option<PathBuf>,
     },
+    /// Grade an exercise again each time you save one of its files; `h` opens the next
+    /// hint, `r` grades again, `q` quits.
+    Watch(crate::watch::WatchArgs),
+    /// Open the next hint of an exercise (a nudge, then the concept with its book section,
+    /// then what to use); the hints you opened are remembered.
+    Hint(crate::hints::HintArgs),
     /// Put an exercise's starter back as the course shipped it; your copy is kept in
     /// `.grader/copias/`.
     Reset {
@@ -107,9 +118,19 @@ pub struct GradeArgs {
     #[arg(long, value_name = "URL", conflicts_with = "solution")]
     pub url: Option<String>,
 
+    /// Grade with the built-in spec of this track: `python` for the roteiro's Flask apps
+    /// (see python/). A folder with an avaliador.toml names its own track.
+    #[arg(long, value_enum, value_name = "TRACK", conflicts_with = "spec")]
+    pub track: Option<crate::spec::Track>,
+
     /// Use this spec file instead of the one built in (for instructors).
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
+
+    /// Draw what each panel of the submitted dashboard shows during the load as PNG charts in
+    /// DIR (with an index.html), before you open Grafana (ex6).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -147,6 +168,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_ALERTMANAGER_IMAGE)]
     pub alertmanager_image: String,
 
+    /// The Pushgateway binary beside the native backend, for batch jobs (default:
+    /// `pushgateway` or `prometheus-pushgateway` on PATH).
+    #[arg(long, value_name = "FILE")]
+    pub pushgateway_bin: Option<PathBuf>,
+
+    /// The Pushgateway image beside the Docker backend, for batch jobs.
+    #[arg(long, value_name = "IMAGE", default_value = crate::prometheus::DEFAULT_PUSHGATEWAY_IMAGE)]
+    pub pushgateway_image: String,
+
     /// Language of the report (default: from the locale; pt for pt_* locales).
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
@@ -162,6 +192,24 @@ pub struct RunArgs {
     /// Seconds the build may take (in `bulk`, builds also wait for each other's cargo lock).
     #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub build_timeout: u64,
+
+    /// Where the student's app runs: `process` (limited: memory, CPU, file size, tasks) or
+    /// `container` (a container of its own on Docker Engine, Linux: no network but its port,
+    /// nothing mounted but the executable; see the README's "Isolation").
+    #[arg(long, value_enum, default_value_t = crate::isolation::Isolation::Process)]
+    pub isolation: crate::isolation::Isolation,
+
+    /// Add the instructor's hidden checks (grader/specs/ocultas/<exercise>.toml in the
+    /// course), their values drawn at random for this run; students see only their count and
+    /// points.
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// The seed the hidden checks' values are drawn from (default: a new one per run, or per
+    /// student in `bulk`, written in the results): the seed a result names draws its values
+    /// again. In `bulk`, each student's seed is made from this one and their folder's name.
+    #[arg(long, value_name = "N", requires = "hidden")]
+    pub hidden_seed: Option<u64>,
 }
 
 impl RunArgs {
@@ -178,9 +226,12 @@ impl RunArgs {
             prometheus_image: self.prometheus_image.clone(),
             alertmanager_bin: self.alertmanager_bin.clone(),
             alertmanager_image: self.alertmanager_image.clone(),
+            pushgateway_bin: self.pushgateway_bin.clone(),
+            pushgateway_image: self.pushgateway_image.clone(),
             build_timeout: Duration::from_secs(self.build_timeout),
             startup_timeout: Duration::from_secs(self.startup_timeout),
             request_timeout: Duration::from_secs(self.request_timeout),
+            isolation: self.isolation,
             ..Options::default()
         }
     }
@@ -192,4 +243,7 @@ pub enum Format {
     Text,
     /// Gradescope's results.json.
     Json,
+    /// For GitHub Classroom: the readable report, then `Points X/Y` (also as the annotation
+    /// GitHub Classroom reads the grade from; see classroom/LEIA-ME.md).
+    Classroom,
 }

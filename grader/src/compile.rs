@@ -319,8 +319,11 @@ async fn cargo_build(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
+        .process_group(0)
         .spawn()
         .map_err(|e| BuildError::Cargo(format!("could not run cargo: {e}")))?;
+    // A build dropped before it ends takes cargo's rustc and linker with it.
+    let group = crate::process::GroupKill::new(child.id());
 
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -359,9 +362,20 @@ async fn cargo_build(
         .wait()
         .await
         .map_err(|e| BuildError::Cargo(e.to_string()))?;
+    group.disarm();
     let stderr = stderr_task.await.unwrap_or_default();
     if status.success() {
-        return executable.ok_or_else(|| BuildError::Cargo("cargo built no executable".into()));
+        let exe =
+            executable.ok_or_else(|| BuildError::Cargo("cargo built no executable".into()))?;
+        let foreign = foreign_inputs(&exe, stage);
+        if !foreign.is_empty() {
+            return Err(BuildError::Stage(format!(
+                "the code reads files that are not its own while it compiles (include_str!, \
+                 include_bytes!, include!, #[path]): {}",
+                foreign.join(", ")
+            )));
+        }
+        return Ok(exe);
     }
     let shown = |text: &str| {
         shorten(&text.replace(
@@ -373,6 +387,53 @@ async fn cargo_build(
         Some(e) => Err(BuildError::Compile(shown(&e))),
         None => Err(BuildError::Cargo(shown(&stderr))),
     }
+}
+
+/// The files the compiler read for `exe` (cargo's dep-info beside it) that are neither the
+/// submission's staged sources nor the course crates its manifest depends on: another
+/// student's file, the hidden specs, anything the grading user can read. The build cannot be
+/// kept from reading them (it runs as that user), so the submission is refused instead,
+/// before its program runs.
+fn foreign_inputs(exe: &Path, stage: &Path) -> Vec<String> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut allowed = vec![real(stage)];
+    if let Ok(manifest) = std::fs::read_to_string(stage.join("Cargo.toml"))
+        && let Ok(doc) = manifest.parse::<DocumentMut>()
+        && let Some(deps) = doc.get("dependencies").and_then(Item::as_table_like)
+    {
+        for (_, dep) in deps.iter() {
+            let path = dep.as_table_like().and_then(|t| t.get("path"));
+            if let Some(path) = path.and_then(Item::as_str) {
+                allowed.push(real(Path::new(path)));
+            }
+        }
+    }
+    let Ok(info) = std::fs::read_to_string(exe.with_extension("d")) else {
+        return Vec::new();
+    };
+    // `target: input input ...`, a space inside a path escaped with a backslash.
+    let Some((_, inputs)) = info.lines().next().and_then(|l| l.split_once(": ")) else {
+        return Vec::new();
+    };
+    let mut paths = Vec::new();
+    let mut current = String::new();
+    let mut chars = inputs.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            ' ' => paths.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    paths.push(current);
+    paths
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let p = real(Path::new(p));
+            !allowed.iter().any(|root| p.starts_with(root))
+        })
+        .collect()
 }
 
 /// At most 20 lines: the first error is what a student needs, not the whole wall.

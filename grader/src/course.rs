@@ -58,6 +58,12 @@ impl Course {
     pub fn submission(&self, spec: &Spec, which: &Which) -> Result<PathBuf, String> {
         match which {
             Which::Starter => Ok(self.root.join(&spec.starter)),
+            // A student edition (`grader package --student`) has no solutions.
+            Which::Solution if !self.root.join(&spec.solution).exists() => Err(format!(
+                "this copy of the course has no solution for {} ({} is not there)",
+                spec.id,
+                spec.solution.display()
+            )),
             Which::Solution => Ok(self.root.join(&spec.solution)),
             Which::Path(dir) => {
                 let dir = absolute(dir);
@@ -65,7 +71,8 @@ impl Course {
                     if spec.is_files() {
                         spec.files.iter().all(|f| d.join(f).is_file())
                     } else {
-                        d.join("src/main.rs").is_file()
+                        // A crate, or an app in any language with its start manifest.
+                        d.join("src/main.rs").is_file() || d.join(crate::manifest::FILE).is_file()
                     }
                 };
                 let in_workspace = dir.join(&spec.starter);

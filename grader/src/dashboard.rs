@@ -107,6 +107,8 @@ pub struct Panel {
     pub path: String,
     pub datasource: Option<Value>,
     pub targets: Vec<Target>,
+    /// The unit of its values (`fieldConfig.defaults.unit`: `s`, `reqps`, `percent`...).
+    pub unit: Option<String>,
 }
 
 /// One query of a panel.
@@ -118,6 +120,8 @@ pub struct Target {
     /// `hide: true`: Grafana does not run it.
     pub hidden: bool,
     pub datasource: Option<Value>,
+    /// How Grafana names each series (`legendFormat`, such as `{{endpoint}}`).
+    pub legend: Option<String>,
 }
 
 impl Panel {
@@ -567,8 +571,16 @@ fn read_panel(p: &Value, path: String, row: Option<String>) -> Panel {
                 expr: t.get("expr").and_then(Value::as_str).map(str::to_string),
                 hidden: t.get("hide").and_then(Value::as_bool).unwrap_or(false),
                 datasource: t.get("datasource").cloned(),
+                legend: t
+                    .get("legendFormat")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             })
             .collect(),
+        unit: p
+            .pointer("/fieldConfig/defaults/unit")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     }
 }
 

@@ -122,6 +122,25 @@ pub async fn examine(course: Option<&Path>, image: &str, bin: Option<&Path>) -> 
             prometheus::how_to_install_alertmanager(),
         ),
     });
+    // ex8 runs a Pushgateway beside Prometheus, the same way.
+    out.push(match prometheus::find_pushgateway(None) {
+        Some(b) => {
+            let v =
+                version_of(&b.display().to_string(), &["--version"]).unwrap_or_else(|| "?".into());
+            ok(
+                both("binário do Pushgateway (ex8)", "Pushgateway binary (ex8)"),
+                both(
+                    format!("{} ({v})", b.display()),
+                    format!("{} ({v})", b.display()),
+                ),
+            )
+        }
+        None => bad(
+            false,
+            both("binário do Pushgateway (ex8)", "Pushgateway binary (ex8)"),
+            prometheus::how_to_install_pushgateway(),
+        ),
+    });
     let any_prometheus = image_ok || binary.is_some();
     out.push(if any_prometheus {
         ok(

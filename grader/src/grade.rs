@@ -26,6 +26,8 @@ pub struct Options {
     pub prometheus_image: String,
     pub alertmanager_bin: Option<PathBuf>,
     pub alertmanager_image: String,
+    pub pushgateway_bin: Option<PathBuf>,
+    pub pushgateway_image: String,
     pub build_timeout: Duration,
     pub startup_timeout: Duration,
     pub request_timeout: Duration,
@@ -34,6 +36,10 @@ pub struct Options {
     /// An app already running at this loopback URL (`--url`): graded as it is, neither
     /// built, started nor stopped by the grader.
     pub url: Option<String>,
+    /// Where to draw the dashboard's panels as PNG charts (`--charts`), for exercises with one.
+    pub charts: Option<PathBuf>,
+    /// Where the app runs: a limited process, or a container of its own (`--isolation`).
+    pub isolation: crate::isolation::Isolation,
 }
 
 impl Default for Options {
@@ -45,11 +51,15 @@ impl Default for Options {
             prometheus_image: prometheus::DEFAULT_IMAGE.to_string(),
             alertmanager_bin: None,
             alertmanager_image: prometheus::DEFAULT_ALERTMANAGER_IMAGE.to_string(),
+            pushgateway_bin: None,
+            pushgateway_image: prometheus::DEFAULT_PUSHGATEWAY_IMAGE.to_string(),
             build_timeout: Duration::from_secs(900),
             startup_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(5),
             latency_scale: 0.1,
             url: None,
+            charts: None,
+            isolation: crate::isolation::Isolation::Process,
         }
     }
 }
@@ -63,12 +73,15 @@ pub enum EnvError {
     Cargo(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The app's isolation could not be set up (`--isolation container` without an engine).
+    #[error("{}", .0.en)]
+    Isolation(Text),
 }
 
 impl EnvError {
     pub fn describe(&self) -> Text {
         match self {
-            EnvError::Prometheus(t) => t.clone(),
+            EnvError::Prometheus(t) | EnvError::Isolation(t) => t.clone(),
             other => both(other.to_string(), other.to_string()),
         }
     }
@@ -98,6 +111,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         checks: Vec::new(),
         notes,
         elapsed: Duration::ZERO,
+        hidden_seed: spec.hidden_seed,
     };
     let work = tempfile::Builder::new().prefix("grader-").tempdir()?;
     let submission = match course.submission(spec, &opts.which) {
@@ -111,6 +125,26 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             ));
         }
     };
+    // A start manifest (`avaliador.toml`) may say how the app starts, ask for its track's
+    // spec and rename metrics; a bad one is the submission's verdict.
+    let manifest = match crate::manifest::Manifest::find(&submission) {
+        Ok(m) => m,
+        Err(reason) => return Ok(ungradable(report, spec, reason, started)),
+    };
+    let resolved = match &manifest {
+        Some(m) => match m.spec_for(spec) {
+            Ok(s) => Some(s),
+            Err(reason) => return Ok(ungradable(report, spec, reason, started)),
+        },
+        None => None,
+    };
+    let given = spec;
+    let spec = resolved.as_ref().unwrap_or(spec);
+    report.title = spec.title.clone();
+    if let Some(m) = &manifest {
+        report.notes.extend(m.notes(given, spec));
+    }
+    report.notes.extend(spec.note.clone());
 
     if let Some(missing) = spec.files.iter().find(|f| !submission.join(f).is_file()) {
         let dir = submission.display();
@@ -119,6 +153,34 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             format!("{missing} is missing in {dir}"),
         );
         return Ok(ungradable(report, spec, reason, started));
+    }
+
+    // A batch job is no app: it is built, run twice beside a Pushgateway, and judged on what
+    // its runs left (see `crate::job`).
+    if let Some(job) = &spec.job {
+        let outcomes = crate::job::grade(
+            course,
+            spec,
+            job,
+            opts,
+            backend.as_ref(),
+            &submission,
+            work.path(),
+            &mut report.notes,
+        )
+        .await?;
+        let mut outcomes = match outcomes {
+            Ok(o) => o,
+            Err(reason) => return Ok(ungradable(report, spec, reason, started)),
+        };
+        let results: Vec<_> = spec
+            .checks
+            .iter()
+            .filter_map(|c| outcomes.remove(&c.id).map(|o| (c, o)))
+            .collect();
+        record(&mut report, spec, &results);
+        report.elapsed = started.elapsed();
+        return Ok(report);
     }
 
     // Prometheus first: it applies its scrape targets on a 5-second tick, so it starts before
@@ -145,7 +207,10 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         )
         .await
         {
-            Ok(p) => Some(p),
+            Ok(mut p) => {
+                p.set_query_timeout(spec.query_timeout());
+                Some(p)
+            }
             Err(e) => return Err(EnvError::Prometheus(e)),
         },
         None => None,
@@ -163,11 +228,21 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             ));
             (None, None, base)
         }
-        None => match build_and_start(course, spec, opts, &submission, work.path(), addr).await? {
+        None => match build_and_start(
+            course,
+            spec,
+            opts,
+            &submission,
+            work.path(),
+            addr,
+            manifest.as_ref(),
+        )
+        .await?
+        {
             Ok((app, exe, note)) => {
                 report.notes.extend(note);
                 let base = app.url("");
-                (Some(app), Some(exe), base)
+                (Some(app), exe, base)
             }
             Err(reason) => return Ok(ungradable(report, spec, reason, started)),
         },
@@ -190,17 +265,20 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             ),
         });
     }
-    // The submitted config replaces the grader's own, now that the app is up.
-    let config = match (&spec.prometheus_config, &prom) {
-        (Some(file), Some(p)) => {
-            let sub = Submitted::load(p, &submission, file).await;
-            if !sub.rewrites.is_empty() {
-                report.notes.push(rewrites_note(&sub.rewrites));
-            }
-            Some(sub)
-        }
+    // The machine's metrics, for a config that scrapes a Node Exporter (the final project).
+    let node = match (spec.node_exporter, &prom) {
+        (true, Some(_)) => Some(
+            crate::node_exporter::NodeExporter::start(
+                &work.path().join("node-exporter"),
+                Duration::from_secs(15),
+            )
+            .await
+            .map_err(EnvError::Prometheus)?,
+        ),
         _ => None,
     };
+    // The rules first: loading them puts the grader's own config back, so a submitted
+    // config (which names the rule files itself) comes after and is the one that runs.
     let rules = match (&spec.rules, &prom) {
         (Some(file), Some(p)) => {
             let r = SubmittedRules::load(p, &submission, file).await;
@@ -211,6 +289,18 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         }
         _ => None,
     };
+    // The submitted config replaces the grader's own, now that the app is up.
+    let config = match (&spec.prometheus_config, &prom) {
+        (Some(file), Some(p)) => {
+            let target = node.as_ref().map(|n| n.target.as_str());
+            let sub = Submitted::load_with_node(p, &submission, file, target).await;
+            if !sub.rewrites.is_empty() {
+                report.notes.push(rewrites_note(&sub.rewrites));
+            }
+            Some(sub)
+        }
+        _ => None,
+    };
     // The spec's load, then an instant at which every answer is evaluated: late enough that
     // the last scrape after the load is in (Prometheus scrapes every second). The alert
     // scenarios run meanwhile, each in an app and a Prometheus of its own.
@@ -218,6 +308,9 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     // and the load runs without faults.
     let no_faults = opts.url.is_some() && !crate::workload::has_faults(&base).await;
     let main_load = async {
+        if let Some(steps) = &spec.steps {
+            return Some(stepped_load(&base, steps, prom.as_ref()).await);
+        }
         let load = spec.load.as_ref()?;
         let without = load.clone_without_faults();
         let load = if no_faults { &without } else { load };
@@ -225,12 +318,13 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         if let Some(p) = &prom {
             let _ = p.wait_target_up(Duration::from_secs(15)).await;
         }
+        let from = unix_now();
         let note = match crate::workload::apply(&base, load).await {
             Ok(r) => crate::workload::summary(&r),
             Err(e) => e,
         };
         tokio::time::sleep(Duration::from_secs(3)).await;
-        Some((note, unix_now() - 1.5))
+        Some((note, from, unix_now() - 1.5, Vec::new()))
     };
     let scenarios = crate::scenario::run_all(
         spec,
@@ -240,12 +334,41 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         work.path(),
         opts,
     );
-    let (loaded, scenario_outcomes) = tokio::join!(main_load, scenarios);
+    // The final project's Black Friday, in an app and a Prometheus of its own too.
+    let black_friday = crate::black_friday::run(
+        spec,
+        rules.as_ref(),
+        backend.as_ref(),
+        exe.as_deref(),
+        work.path(),
+        opts,
+    );
+    let (loaded, scenario_outcomes, black_friday) =
+        tokio::join!(main_load, scenarios, black_friday);
     let mut scenario_outcomes = scenario_outcomes.map_err(EnvError::Prometheus)?;
-    let at = loaded.map(|(note, at)| {
-        report.notes.push(note);
-        at
-    });
+    let (day_outcomes, day_note) = black_friday.map_err(EnvError::Prometheus)?;
+    scenario_outcomes.extend(day_outcomes);
+    report.notes.extend(day_note);
+    let (window, steps) = match loaded {
+        Some((note, from, at, steps)) => {
+            report.notes.push(note);
+            (Some((from, at)), steps)
+        }
+        None => (None, Vec::new()),
+    };
+    let at = window.map(|(_, at)| at);
+    let correlation = crate::correlation::Run {
+        url: base.clone(),
+        description: String::new(),
+        port: addr.port(),
+        steps,
+        users: Vec::new(),
+        window: Duration::from_secs(4),
+    };
+    let readings = match (&prom, correlation.steps.is_empty()) {
+        (Some(p), false) => Some(crate::correlation::read_steps(p.api(), &correlation).await),
+        _ => None,
+    };
     timing("load and scenarios", started);
     let answers = spec.answers.as_ref().map(|f| Answers::load(&submission, f));
     let dashboard = spec
@@ -276,19 +399,44 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             config: config.as_ref(),
             answers: answers.as_ref(),
             dashboard: dashboard.as_ref(),
+            readings: readings.as_ref(),
             rules: rules.as_ref(),
             at,
+            submission: Some(&submission),
         };
-        results.push((check, checks::run(&check.kind, &mut cx).await));
+        results.push((check, checks::run_within(check, &mut cx).await));
+    }
+    if let (Some(dir), Some(p), false) = (&opts.charts, &prom, correlation.steps.is_empty()) {
+        report
+            .notes
+            .push(correlation_report(p, correlation, dir).await);
+    }
+    if let (Some(dir), Some(p), Some(d), Some((from, to))) =
+        (&opts.charts, &prom, &dashboard, window)
+    {
+        report
+            .notes
+            .push(crate::panel_charts::draw(p, d, from, to, dir).await);
     }
     if let Some(p) = prom {
         p.stop().await;
+    }
+    if let Some(n) = node {
+        n.stop().await;
     }
     if let Some(app) = app {
         app.process.stop(Duration::from_secs(2)).await;
     }
 
-    // Report in the spec's order, whatever order they ran in.
+    record(&mut report, spec, &results);
+    report.elapsed = started.elapsed();
+    timing("verdict", started);
+    Ok(report)
+}
+
+/// Adds each check's outcome to the report, in the spec's order whatever order they ran in,
+/// with the grader's cause of a failure before the spec's hint.
+fn record(report: &mut Report, spec: &Spec, results: &[(&crate::spec::Check, checks::Outcome)]) {
     for check in &spec.checks {
         let Some((_, outcome)) = results.iter().find(|(c, _)| c.id == check.id) else {
             continue;
@@ -311,16 +459,15 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             hint,
             note: outcome.note.clone(),
             skipped: outcome.skipped,
+            hidden: check.hidden,
         });
     }
-    report.elapsed = started.elapsed();
-    timing("verdict", started);
-    Ok(report)
 }
 
 /// Builds the app this grading runs (the submission's crate, or for a submission of files the
-/// crate of the earlier exercise it configures) and starts it on `addr`. `Ok(Err(reason))`
-/// when the submission cannot be graded; with the app, a note naming it when it is not the
+/// crate of the earlier exercise it configures) and starts it on `addr`; or starts the command
+/// of the submission's start manifest. `Ok(Err(reason))` when the submission cannot be graded;
+/// with the app, its binary when it was built, and a note naming it when it is not the
 /// submission itself.
 async fn build_and_start(
     course: &Course,
@@ -329,7 +476,22 @@ async fn build_and_start(
     submission: &std::path::Path,
     work: &std::path::Path,
     addr: std::net::SocketAddr,
-) -> Result<Result<(App, PathBuf, Option<Text>), Text>, EnvError> {
+    manifest: Option<&crate::manifest::Manifest>,
+) -> Result<Result<(App, Option<PathBuf>, Option<Text>), Text>, EnvError> {
+    // An app in any language, started as its manifest says: nothing to build.
+    if let Some(m) = manifest.filter(|m| m.starts_app()) {
+        let log = work.join("app.log");
+        let app = m
+            .start(
+                submission,
+                &log,
+                addr.port(),
+                opts.latency_scale,
+                opts.startup_timeout,
+            )
+            .await;
+        return Ok(app.map(|app| (app, None, None)));
+    }
     let (crate_dir, exercise, starter, note) = match &spec.app {
         Some(app) => {
             let dir = course.app_crate(app, &opts.which);
@@ -359,31 +521,9 @@ async fn build_and_start(
             None,
         ),
     };
-    let built = compile::build(
-        course,
-        exercise,
-        starter,
-        &crate_dir,
-        work,
-        opts.build_timeout,
-    )
-    .await;
-    let exe = match built {
+    let exe = match build(course, exercise, starter, &crate_dir, work, opts).await? {
         Ok(exe) => exe,
-        Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
-        Err(e @ BuildError::Compile(_)) => {
-            let dir = crate_dir.display();
-            return Ok(Err(both(
-                format!("o código em {dir} não compila:\n{e}"),
-                format!("the code in {dir} does not compile:\n{e}"),
-            )));
-        }
-        Err(e) => {
-            return Ok(Err(both(
-                format!("não foi possível compilar: {e}"),
-                format!("could not build: {e}"),
-            )));
-        }
+        Err(reason) => return Ok(Err(reason)),
     };
     let started = App::start(
         &exe,
@@ -391,11 +531,49 @@ async fn build_and_start(
         addr.port(),
         opts.latency_scale,
         opts.startup_timeout,
+        opts.isolation,
     )
     .await;
     Ok(match started {
-        Ok(app) => Ok((app, exe, note)),
+        Ok(app) => Ok((app, Some(exe), note)),
+        Err(crate::app::StartError::Environment(t)) => return Err(EnvError::Isolation(t)),
         Err(e) => Err(e.describe()),
+    })
+}
+
+/// Builds the crate at `crate_dir` as exercise `exercise` (see [`compile::build`]): its
+/// executable, or (inner `Err`) why the submission cannot be graded.
+pub(crate) async fn build(
+    course: &Course,
+    exercise: &str,
+    starter: &std::path::Path,
+    crate_dir: &std::path::Path,
+    work: &std::path::Path,
+    opts: &Options,
+) -> Result<Result<PathBuf, Text>, EnvError> {
+    let built = compile::build(
+        course,
+        exercise,
+        starter,
+        crate_dir,
+        work,
+        opts.build_timeout,
+    )
+    .await;
+    Ok(match built {
+        Ok(exe) => Ok(exe),
+        Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
+        Err(e @ BuildError::Compile(_)) => {
+            let dir = crate_dir.display();
+            Err(both(
+                format!("o código em {dir} não compila:\n{e}"),
+                format!("the code in {dir} does not compile:\n{e}"),
+            ))
+        }
+        Err(e) => Err(both(
+            format!("não foi possível compilar: {e}"),
+            format!("could not build: {e}"),
+        )),
     })
 }
 
@@ -417,7 +595,85 @@ fn rewrites_note(rewrites: &[Text]) -> Text {
     )
 }
 
-fn unix_now() -> f64 {
+/// Writes the correlation report of the stepped load into `dir` (`--charts`); the note says
+/// where, or why not.
+async fn correlation_report(
+    prom: &Prometheus,
+    mut run: crate::correlation::Run,
+    dir: &std::path::Path,
+) -> Text {
+    run.users = run
+        .steps
+        .iter()
+        .flat_map(|s| [(s.start, s.users), (s.end, s.users)])
+        .collect();
+    match crate::correlation::write(prom.api(), &run, dir).await {
+        Ok(index) => both(
+            format!("Relatório da carga em degraus: {}", index.display()),
+            format!("The stepped load's report: {}", index.display()),
+        ),
+        Err(e) => both(
+            format!("Relatório da carga em degraus: não escrito, {}", e.pt),
+            format!("The stepped load's report: not written, {}", e.en),
+        ),
+    }
+}
+
+/// Runs the steps of a stepped load one after the other (after Prometheus first scraped the
+/// app), and waits for Prometheus to scrape the last one. The report's note, the first step's
+/// start, the instant answers are read at (late in the last step, while it is loaded), and
+/// each step's window.
+async fn stepped_load(
+    base: &str,
+    steps: &crate::spec::StepsSpec,
+    prom: Option<&Prometheus>,
+) -> (Text, f64, f64, Vec<crate::correlation::Step>) {
+    if let Some(p) = prom {
+        let _ = p.wait_target_up(Duration::from_secs(15)).await;
+    }
+    let from = unix_now();
+    let mut windows = Vec::new();
+    let (mut pt, mut en) = (Vec::new(), Vec::new());
+    for &users in &steps.users {
+        let start = unix_now();
+        match crate::workload::apply(base, &steps.step(users)).await {
+            Ok(r) => {
+                let (n, failed) = (r.total.requests, r.total.failures);
+                pt.push(format!(
+                    "{users} usuário(s): {n} requisições, {failed} com falha"
+                ));
+                en.push(format!("{users} user(s): {n} requests, {failed} failed"));
+            }
+            Err(e) => {
+                pt.push(format!("{users} usuário(s): {}", e.pt));
+                en.push(format!("{users} user(s): {}", e.en));
+            }
+        }
+        windows.push(crate::correlation::Step {
+            users: u64::from(users),
+            start,
+            end: unix_now(),
+        });
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let at = windows.last().map_or(from, |w| w.end - 1.0);
+    let note = both(
+        format!(
+            "Carga em degraus de {} s: {}.",
+            steps.seconds,
+            pt.join("; ")
+        ),
+        format!(
+            "Stepped load, {} s a step: {}.",
+            steps.seconds,
+            en.join("; ")
+        ),
+    );
+    (note, from, at, windows)
+}
+
+/// Now, in Unix seconds (the unit of Prometheus's API).
+pub fn unix_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -446,6 +702,7 @@ fn ungradable(mut report: Report, spec: &Spec, reason: Text, started: Instant) -
             hint: None,
             note: None,
             skipped: false,
+            hidden: c.hidden,
         })
         .collect();
     report.ungradable = Some(reason);

@@ -5,17 +5,26 @@
 
 pub mod answers;
 pub mod app;
+pub mod black_friday;
 pub mod bulk;
 pub mod checks;
 pub mod cli;
 pub mod compile;
+pub mod correlation;
 pub mod course;
 pub mod dashboard;
 pub mod doctor;
 pub mod grade;
+pub mod hidden;
+pub mod hints;
+pub mod isolation;
+pub mod job;
 pub mod lang;
 pub mod load;
+pub mod manifest;
+pub mod node_exporter;
 pub mod package;
+pub mod panel_charts;
 pub mod process;
 pub mod progress;
 pub mod promconfig;
@@ -25,6 +34,7 @@ pub mod rules;
 pub mod scenario;
 pub mod scrape;
 pub mod spec;
+pub mod watch;
 pub mod workload;
 
 use std::time::Duration;
@@ -72,30 +82,19 @@ pub async fn run(cli: Cli) -> u8 {
         Some(Command::Load(args)) => load::run(args).await,
         Some(Command::Package {
             gradescope,
+            student,
             out,
             lang,
             course,
-        }) => {
-            let lang = lang.unwrap_or_else(Lang::from_env);
-            let spec = match load_spec(None, Some(&gradescope), lang) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let course = match locate_course(course.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
-            match package::gradescope(&course, &spec, &out) {
-                Ok(dir) => {
-                    println!("{}", dir.display());
-                    exit::FULL_MARKS
-                }
-                Err(e) => {
-                    eprintln!("grader: {}: {e}", out.display());
-                    exit::ENVIRONMENT
-                }
-            }
-        }
+        }) => package::run(
+            gradescope.as_deref(),
+            student.as_deref(),
+            &out,
+            lang.unwrap_or_else(Lang::from_env),
+            course.as_deref(),
+        ),
+        Some(Command::Watch(args)) => watch::run(args).await,
+        Some(Command::Hint(args)) => hints::run(args),
         Some(Command::Reset {
             exercise,
             yes,
@@ -253,14 +252,40 @@ async fn grade_command(args: GradeArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let spec = match args.track.map(|t| spec.for_track(t)) {
+        None => spec,
+        Some(Ok(s)) => s,
+        Some(Err(e)) => {
+            eprintln!("grader: {e}");
+            return exit::USAGE;
+        }
+    };
     let course = match locate_course(args.run.course.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
+    };
+    let spec = match args.run.hidden {
+        true => match hidden::for_run(&course, &spec, args.run.hidden_seed, lang) {
+            Ok(s) => s,
+            Err(code) => return code,
+        },
+        false => spec,
     };
     if let Some(url) = &args.url
         && let Err(e) = app::parse_loopback_url(url)
     {
         eprintln!("grader: {e}");
+        return exit::USAGE;
+    }
+    // A batch job has no app to point at: the grader must build and run it.
+    if args.url.is_some() && spec.job.is_some() {
+        eprintln!(
+            "grader: {}",
+            lang.t(
+                "este exercício é um job que o avaliador compila e executa duas vezes: --url não se aplica",
+                "this exercise is a job the grader builds and runs twice: --url does not apply"
+            )
+        );
         return exit::USAGE;
     }
     let which = match (args.solution, args.path) {
@@ -270,6 +295,7 @@ async fn grade_command(args: GradeArgs) -> u8 {
     };
     let mut opts = args.run.options(which);
     opts.url = args.url.clone();
+    opts.charts = args.charts.clone();
     eprintln!(
         "{} {} ...",
         lang.t(
@@ -301,6 +327,8 @@ async fn grade_command(args: GradeArgs) -> u8 {
     if matches!(opts.which, Which::Starter)
         && args.spec.is_none()
         && opts.url.is_none()
+        && !args.run.hidden
+        && args.track.is_none()
         && let Err(e) = progress::State::record(&course, &report)
     {
         eprintln!("grader: {}: {e}", progress::STATE_FILE);
@@ -308,6 +336,7 @@ async fn grade_command(args: GradeArgs) -> u8 {
     match args.format {
         Format::Text => print!("{}", report.render_text(lang)),
         Format::Json => println!("{:#}", report.to_gradescope(lang)),
+        Format::Classroom => print!("{}", report.render_classroom(lang)),
     }
     if report.ungradable.is_some() {
         exit::UNGRADABLE

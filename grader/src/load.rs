@@ -8,6 +8,7 @@
 //! what was measured).
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Args;
@@ -24,6 +25,9 @@ Examples:
   grader load --users 50 --spawn-rate 5 --think 0 --duration 1m
   grader load --rate 200 --duration 2m         200 requests a second (open loop)
   grader load --mix navegar=5,produto=3,checkout:2=1 --seed 7
+  grader load --steps 2,4,8,16 --think 0 --duration 30s --report relatorio
+                                               a stepped load, then the correlation report
+                                               from the Prometheus at http://127.0.0.1:9090
 
 Actions of --mix: navegar (GET / or /produtos), produto, busca, carrinho, checkout, logout;
 produto, carrinho and checkout can be pinned to a product: checkout:2=1.
@@ -85,6 +89,30 @@ pub struct LoadArgs {
     /// How long one request may take before it counts as a failure.
     #[arg(long, value_name = "TIME", default_value = "10s", value_parser = parse_duration)]
     pub request_timeout: Duration,
+
+    /// A stepped load: this many users in each step, one step after the other, each lasting
+    /// --duration (2,4,8,16). Latency against users is read step by step.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', conflicts_with_all = ["users", "rate"])]
+    pub steps: Option<Vec<u32>>,
+
+    /// After the load, write the correlation report into DIR: index.html and PNG charts of
+    /// what Prometheus saw (users, requests per second, P50/P95/P99, errors, latency against
+    /// users) and degraus.csv.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<std::path::PathBuf>,
+
+    /// The Prometheus that scrapes the app, for --report (loopback only).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://127.0.0.1:9090",
+        requires = "report"
+    )]
+    pub prometheus: String,
+
+    /// The rate() window of the report's charts over time: at least four scrape intervals.
+    #[arg(long, value_name = "TIME", default_value = "20s", value_parser = parse_duration, requires = "report")]
+    pub window: Duration,
 
     /// Language of the messages (default: from the locale; pt for pt_* locales).
     #[arg(long, value_enum)]
@@ -176,23 +204,30 @@ pub fn plan(args: &LoadArgs, seed: u64) -> Result<Plan, Text> {
 pub async fn run(args: LoadArgs) -> u8 {
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let seed = args.seed.unwrap_or_else(new_seed);
-    let plan = match plan(&args, seed) {
+    let plans = match plans(&args, seed) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("grader load: {}", e.get(lang));
             return exit::USAGE;
         }
     };
-    let load = match Load::new(&args.url, plan.clone()) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("grader load: {}", describe_error(&e).get(lang));
-            return match e {
-                Error::Client(_) => exit::ENVIRONMENT,
-                _ => exit::USAGE,
-            };
-        }
+    if args.report.is_some()
+        && let Err(e) = crate::app::parse_loopback_url(&args.prometheus)
+    {
+        eprintln!("grader load: --prometheus: {e}");
+        return exit::USAGE;
+    }
+    let port = match crate::app::parse_loopback_url(&args.url) {
+        Ok((_, addr)) => addr.port(),
+        Err(_) => 0, // Load::new says what is wrong with it, below.
     };
+    if let Err(e) = Load::new(&args.url, plans[0].clone()) {
+        eprintln!("grader load: {}", describe_error(&e).get(lang));
+        return match e {
+            Error::Client(_) => exit::ENVIRONMENT,
+            _ => exit::USAGE,
+        };
+    }
     if let Err(e) = listening(&args.url).await {
         eprintln!(
             "grader load: {}",
@@ -210,45 +245,167 @@ pub async fn run(args: LoadArgs) -> u8 {
         );
         return exit::ENVIRONMENT;
     }
-    eprintln!(
-        "grader load: {}",
-        describe_plan_start(&plan, &args.url).get(lang)
-    );
 
-    let tty = std::io::stderr().is_terminal();
-    let every = if tty {
-        Duration::from_secs(1)
-    } else {
-        Duration::from_secs(5)
-    };
-    let report = load
-        .on_progress(every, move |s| progress(s, tty, lang))
-        .cancel_when(async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .run()
-        .await;
-    if tty {
-        eprint!("\r\x1b[K");
-    }
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("grader load: {}", describe_error(&e).get(lang));
+    // Before minutes of load, make sure the report will have data: Prometheus answers and
+    // scrapes this app.
+    if args.report.is_some() {
+        let api = crate::prometheus::QueryApi::new(&args.prometheus);
+        let now = crate::grade::unix_now();
+        let ready =
+            crate::correlation::wait_scraped(&api, port, now, Duration::from_secs(10)).await;
+        if let Err(e) = ready {
+            eprintln!("grader load: --report: {}", e.get(lang));
             return exit::ENVIRONMENT;
         }
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{}", report.table());
-    let _ = writeln!(out, "\n{}", summary(&report, &plan).get(lang));
-    let _ = out.flush();
-    if report.stop == Stop::Cancelled {
+    }
+
+    let tty = std::io::stderr().is_terminal();
+    let timeline = Arc::new(Mutex::new(Vec::new()));
+    let mut steps = Vec::new();
+    let mut cancelled = false;
+    for (i, plan) in plans.iter().enumerate() {
+        let mut start_line = describe_plan_start(plan, &args.url);
+        if plans.len() > 1 {
+            let (n, of) = (i + 1, plans.len());
+            start_line = both(
+                format!("degrau {n} de {of}: {}", start_line.pt),
+                format!("step {n} of {of}: {}", start_line.en),
+            );
+        }
+        eprintln!("grader load: {}", start_line.get(lang));
+        let start = crate::grade::unix_now();
+        let seen = Arc::clone(&timeline);
+        let load = match Load::new(&args.url, plan.clone()) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("grader load: {}", describe_error(&e).get(lang));
+                return exit::ENVIRONMENT;
+            }
+        };
+        let report = load
+            .on_progress(Duration::from_secs(1), move |snap| {
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((start + snap.elapsed.as_secs_f64(), snap.users));
+                // Every second on a terminal (one line, rewritten); every 5 s in a log.
+                if tty || snap.elapsed.as_secs() % 5 == 0 {
+                    progress(snap, tty, lang);
+                }
+            })
+            .cancel_when(async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            })
+            .run()
+            .await;
+        if tty {
+            eprint!("\r\x1b[K");
+        }
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("grader load: {}", describe_error(&e).get(lang));
+                return exit::ENVIRONMENT;
+            }
+        };
+        steps.push(crate::correlation::Step {
+            users: match plan.mode {
+                Mode::Users { users, .. } => u64::from(users),
+                Mode::Rate { .. } => 0,
+            },
+            start,
+            end: crate::grade::unix_now(),
+        });
+        let mut out = std::io::stdout().lock();
+        if plans.len() > 1 {
+            let _ = writeln!(out, "\n{}", start_line.get(lang));
+        }
+        let _ = write!(out, "{}", report.table());
+        let _ = writeln!(out, "\n{}", summary(&report, plan).get(lang));
+        let _ = out.flush();
+        if report.stop == Stop::Cancelled {
+            cancelled = true;
+            break;
+        }
+    }
+    if let Some(dir) = &args.report {
+        let run = crate::correlation::Run {
+            url: args.url.clone(),
+            description: describe_plan_start(&plans[0], &args.url).pt
+                + &args
+                    .steps
+                    .as_ref()
+                    .map(|s| {
+                        format!(
+                            "; degraus de {:?} usuários",
+                            s.iter().map(u32::to_string).collect::<Vec<_>>()
+                        )
+                    })
+                    .unwrap_or_default(),
+            port,
+            steps,
+            users: timeline.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            window: args.window,
+        };
+        match report(&args.prometheus, &run, dir).await {
+            Ok(index) => eprintln!(
+                "grader load: {}",
+                both(
+                    format!("relatório de correlação em {}", index.display()),
+                    format!("correlation report in {}", index.display()),
+                )
+                .get(lang)
+            ),
+            Err(e) => {
+                eprintln!("grader load: --report: {}", e.get(lang));
+                return exit::ENVIRONMENT;
+            }
+        }
+    }
+    if cancelled {
         exit::INTERRUPTED
     } else {
         exit::FULL_MARKS
     }
+}
+
+/// The plans the arguments ask for: one, or one per step of --steps (each with that many
+/// users, the rest the same).
+pub fn plans(args: &LoadArgs, seed: u64) -> Result<Vec<Plan>, Text> {
+    let first = plan(args, seed)?;
+    let Some(steps) = &args.steps else {
+        return Ok(vec![first]);
+    };
+    if steps.is_empty() {
+        return Err(both(
+            "--steps: diga quantos usuários em cada degrau, por exemplo 2,4,8",
+            "--steps: say how many users in each step, e.g. 2,4,8",
+        ));
+    }
+    steps
+        .iter()
+        .map(|&users| {
+            let mut p = first.clone();
+            if let Mode::Users { users: u, .. } = &mut p.mode {
+                *u = users;
+            }
+            p.validate().map_err(|e| describe_plan(&e))?;
+            Ok(p)
+        })
+        .collect()
+}
+
+/// Waits for Prometheus to have the run's end, then writes the report.
+async fn report(
+    prometheus: &str,
+    run: &crate::correlation::Run,
+    dir: &std::path::Path,
+) -> Result<std::path::PathBuf, Text> {
+    let api = crate::prometheus::QueryApi::new(prometheus);
+    let end = run.steps.last().map_or(0.0, |s| s.end);
+    crate::correlation::wait_scraped(&api, run.port, end, Duration::from_secs(30)).await?;
+    crate::correlation::write(&api, run, dir).await
 }
 
 /// A new seed each run, from the clock and the process id.

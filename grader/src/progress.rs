@@ -20,6 +20,10 @@ pub const STATE_FILE: &str = ".grader/estado.json";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub exercises: BTreeMap<String, Progress>,
+    /// How many of each exercise's graded hints the student has opened (see
+    /// [`crate::hints`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hints: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,11 +62,16 @@ impl State {
         entry.last = score;
         entry.best = entry.best.max(score);
         entry.max = max;
+        state.save(course)
+    }
+
+    /// Writes the state file.
+    pub fn save(&self, course: &Course) -> std::io::Result<()> {
         let path = Self::path(course);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let text = serde_json::to_string_pretty(&state).map_err(std::io::Error::other)?;
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(path, text + "\n")
     }
 }

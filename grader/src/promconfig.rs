@@ -6,6 +6,8 @@
 //! - targets on port 5000 (the course app's port, whatever the host: `localhost`,
 //!   `host.docker.internal`, a compose service name) point at the app the grader started, and
 //!   targets on port 9090 at the grader's Prometheus: both run on free ports;
+//! - targets on port 9100 point at the grader's Node Exporter, when the spec runs one (see
+//!   [`crate::node_exporter`]);
 //! - targets on other ports are kept when they are on loopback and left out otherwise: the
 //!   grader sends nothing off this machine;
 //! - scrape and evaluation intervals become 1 s (and a longer scrape timeout 1 s), so a
@@ -49,6 +51,17 @@ impl Submitted {
     /// Copies the submission's YAML files beside Prometheus, checks `file` with promtool, and
     /// when it passes, makes Prometheus run the rewritten copy.
     pub async fn load(prom: &Prometheus, submission: &Path, file: &str) -> Self {
+        Self::load_with_node(prom, submission, file, None).await
+    }
+
+    /// [`Submitted::load`], with the targets on port 9100 pointed at `node` (the grader's
+    /// Node Exporter, `host:port` as Prometheus reaches it).
+    pub async fn load_with_node(
+        prom: &Prometheus,
+        submission: &Path,
+        file: &str,
+        node: Option<&str>,
+    ) -> Self {
         let text = std::fs::read_to_string(submission.join(file));
         let yaml = match &text {
             Ok(t) => serde_yaml::from_str::<Value>(t).map_err(|e| e.to_string()),
@@ -76,7 +89,7 @@ impl Submitted {
                 "o promtool recusou o arquivo",
                 "promtool refused the file",
             )),
-            (Ok(v), _) => match rewrite(v, prom.app_target(), prom.self_target()) {
+            (Ok(v), _) => match rewrite_with(v, prom.app_target(), prom.self_target(), node) {
                 Ok(r) => {
                     rewrites = r.changes;
                     prom.reload(&r.config).await
@@ -148,6 +161,16 @@ pub struct Rewrite {
 /// Rewrites `original` so that Prometheus scrapes the app at `app` and itself at `me`, at
 /// the grader's pace, and sends nothing away.
 pub fn rewrite(original: &Value, app: &str, me: &str) -> Result<Rewrite, Text> {
+    rewrite_with(original, app, me, None)
+}
+
+/// [`rewrite`], with the targets on port 9100 pointed at `node` when given.
+pub fn rewrite_with(
+    original: &Value,
+    app: &str,
+    me: &str,
+    node: Option<&str>,
+) -> Result<Rewrite, Text> {
     let mut config = original.clone();
     let root = config.as_mapping_mut().ok_or_else(|| {
         both(
@@ -210,7 +233,8 @@ pub fn rewrite(original: &Value, app: &str, me: &str) -> Result<Rewrite, Text> {
             let Some(targets) = group.get_mut("targets").and_then(Value::as_sequence_mut) else {
                 continue;
             };
-            targets.retain_mut(|t| retarget(t, &name, app, me, &mut changes));
+            let to = Targets { app, me, node };
+            targets.retain_mut(|t| retarget(t, &name, &to, &mut changes));
         }
     }
 
@@ -218,15 +242,24 @@ pub fn rewrite(original: &Value, app: &str, me: &str) -> Result<Rewrite, Text> {
     Ok(Rewrite { config, changes })
 }
 
+/// Where the grader runs what a config's targets name (`host:port` as Prometheus reaches it).
+struct Targets<'a> {
+    app: &'a str,
+    me: &'a str,
+    node: Option<&'a str>,
+}
+
 /// Points a target at where the grader runs what it names; false to leave it out.
-fn retarget(t: &mut Value, job: &str, app: &str, me: &str, changes: &mut Vec<Text>) -> bool {
+fn retarget(t: &mut Value, job: &str, to: &Targets<'_>, changes: &mut Vec<Text>) -> bool {
     let was = scalar(t);
     let Some((host, port)) = split_target(&was) else {
         return true; // promtool would have refused it; leave it to Prometheus.
     };
-    let to = match port {
-        APP_PORT => app.to_string(),
-        PROMETHEUS_PORT => me.to_string(),
+    let (app, me) = (to.app, to.me);
+    let to = match (port, to.node) {
+        (APP_PORT, _) => app.to_string(),
+        (PROMETHEUS_PORT, _) => me.to_string(),
+        (crate::node_exporter::PORT, Some(node)) => node.to_string(),
         _ if is_loopback(host) => return true,
         _ => {
             changes.push(both(
@@ -237,10 +270,10 @@ fn retarget(t: &mut Value, job: &str, app: &str, me: &str, changes: &mut Vec<Tex
         }
     };
     if to != was {
-        let what = if port == APP_PORT {
-            both("o app", "the app")
-        } else {
-            both("este Prometheus", "this Prometheus")
+        let what = match port {
+            APP_PORT => both("o app", "the app"),
+            PROMETHEUS_PORT => both("este Prometheus", "this Prometheus"),
+            _ => both("o Node Exporter do avaliador", "the grader's Node Exporter"),
         };
         changes.push(both(
             format!("{job}: alvo `{was}` → `{to}` ({})", what.pt),

@@ -20,6 +20,8 @@ pub struct Report {
     /// Facts about the run worth showing (which Prometheus graded it, ...).
     pub notes: Vec<Text>,
     pub elapsed: Duration,
+    /// The seed the hidden checks among `checks` were drawn with (see [`crate::hidden`]).
+    pub hidden_seed: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,9 @@ pub struct CheckResult {
     pub note: Option<Text>,
     /// Not run (the reason is in `seen`): worth nothing, out of the maximum too.
     pub skipped: bool,
+    /// An instructor's hidden check: what students see of it is only counted with the other
+    /// hidden checks (see [`Report::hidden_tally`]).
+    pub hidden: bool,
 }
 
 impl CheckResult {
@@ -54,6 +59,50 @@ impl Report {
             .filter(|c| !c.skipped)
             .map(|c| c.max_score)
             .sum()
+    }
+
+    /// The hidden checks counted, when the report has any.
+    pub fn hidden_tally(&self) -> Option<HiddenTally> {
+        let hidden: Vec<&CheckResult> = self.checks.iter().filter(|c| c.hidden).collect();
+        if hidden.is_empty() {
+            return None;
+        }
+        Some(HiddenTally {
+            count: hidden.len(),
+            passed: hidden.iter().filter(|c| c.passed).count(),
+            skipped: hidden.iter().filter(|c| c.skipped).count(),
+            score: hidden.iter().map(|c| c.score()).sum(),
+            max_score: hidden
+                .iter()
+                .filter(|c| !c.skipped)
+                .map(|c| c.max_score)
+                .sum(),
+        })
+    }
+
+    /// For GitHub Classroom (`--format classroom`): the readable report, then `Points X/Y`,
+    /// also as the notice annotation GitHub Classroom reads the grade from (the workflow
+    /// command `::notice`, which GitHub Actions turns into an annotation of the run). The
+    /// report quotes the student's own output (a compiler error, the app's log), so workflow
+    /// commands are off while it prints: nothing in it can pose as the grade.
+    pub fn render_classroom(&self, lang: Lang) -> String {
+        use std::hash::BuildHasher;
+        let token = format!(
+            "grader-{:016x}",
+            std::collections::hash_map::RandomState::new().hash_one(self.elapsed)
+        );
+        let points = format!("Points {}/{}", self.score(), self.max_score());
+        let mut out = format!("::stop-commands::{token}\n");
+        out.push_str(&self.render_text(lang));
+        let _ = writeln!(out, "::{token}::");
+        let _ = writeln!(out, "{points}");
+        let _ = writeln!(out, "::notice title=Autograding complete::{points}");
+        let _ = writeln!(
+            out,
+            "::notice title=Autograding report::{}",
+            json!({ "totalPoints": self.score(), "maxPoints": self.max_score() })
+        );
+        out
     }
 
     pub fn full_marks(&self) -> bool {
@@ -82,6 +131,9 @@ impl Report {
         }
         out.push('\n');
         for c in &self.checks {
+            if c.hidden {
+                continue;
+            }
             if c.skipped {
                 let _ = writeln!(
                     out,
@@ -138,6 +190,17 @@ impl Report {
                 );
             }
         }
+        if let Some(tally) = self.hidden_tally() {
+            let (title, detail) = tally.describe(self.hidden_seed, lang);
+            let mark = if tally.all_passed() { "✔" } else { "✘" };
+            let _ = writeln!(
+                out,
+                "{mark} [{}/{}] {title}\n{}",
+                tally.score,
+                tally.max_score,
+                labelled("", &detail, "   ")
+            );
+        }
         for n in &self.notes {
             let _ = writeln!(out, "\n{}", n.get(lang));
         }
@@ -155,7 +218,7 @@ impl Report {
     /// Gradescope's `results.json`: one test per check, so partial credit and per-check
     /// feedback carry over.
     pub fn to_gradescope(&self, lang: Lang) -> serde_json::Value {
-        let tests: Vec<_> = self
+        let mut tests: Vec<_> = self
             .checks
             .iter()
             .map(|c| {
@@ -167,14 +230,15 @@ impl Report {
                         "score": 0,
                         "max_score": 0,
                         "output": format!("{} {reason}", lang.t("ignorada:", "skipped:")),
-                        "visibility": "visible",
+                        "visibility": visibility(c),
                     });
                 }
                 let mut output = Vec::new();
                 if let Some(n) = &c.note {
                     output.push(format!("{} {}", lang.t("nota:", "note:"), n.get(lang)));
                 }
-                if !c.passed {
+                // A hidden check's test is the instructor's record of what was drawn.
+                if !c.passed || c.hidden {
                     if let Some(e) = &c.expected {
                         output.push(format!(
                             "{} {}",
@@ -195,10 +259,23 @@ impl Report {
                     "max_score": c.max_score,
                     "status": if c.passed { "passed" } else { "failed" },
                     "output": output.join("\n"),
-                    "visibility": "visible",
+                    "visibility": visibility(c),
                 })
             })
             .collect();
+        // Gradescope never shows a `hidden` test to students: they see this count instead.
+        if let Some(tally) = self.hidden_tally() {
+            let (title, detail) = tally.describe(self.hidden_seed, lang);
+            tests.push(json!({
+                "name": title,
+                "score": tally.score,
+                "max_score": tally.max_score,
+                "status": if tally.all_passed() { "passed" } else { "failed" },
+                "output": detail,
+                "visibility": "visible",
+                "extra_data": { "hidden_summary": true },
+            }));
+        }
         let mut output: Vec<String> = self
             .ungradable
             .iter()
@@ -213,6 +290,61 @@ impl Report {
             "visibility": "visible",
             "tests": tests,
         })
+    }
+}
+
+/// Gradescope's visibility of a check's test: an instructor's hidden check is never shown to
+/// students.
+fn visibility(c: &CheckResult) -> &'static str {
+    if c.hidden { "hidden" } else { "visible" }
+}
+
+/// The hidden checks of a report, as students see them: how many, how many passed, the points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HiddenTally {
+    pub count: usize,
+    pub passed: usize,
+    pub skipped: usize,
+    pub score: u32,
+    pub max_score: u32,
+}
+
+impl HiddenTally {
+    pub fn all_passed(&self) -> bool {
+        self.passed + self.skipped == self.count
+    }
+
+    /// Its title line and a line saying their content is not shown, with the seed.
+    pub fn describe(&self, seed: Option<u64>, lang: Lang) -> (String, String) {
+        let (count, passed) = (self.count, self.passed);
+        let skipped = match (self.skipped, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Pt) => format!(", {n} ignorada(s)"),
+            (n, Lang::En) => format!(", {n} skipped"),
+        };
+        let title = match lang {
+            Lang::Pt => {
+                format!("verificações ocultas do professor: {passed} de {count} passaram{skipped}")
+            }
+            Lang::En => {
+                format!("the instructor's hidden checks: {passed} of {count} passed{skipped}")
+            }
+        };
+        let seed = seed.map(|s| match lang {
+            Lang::Pt => {
+                format!("; semente {s} (`--hidden --hidden-seed {s}` sorteia os mesmos valores)")
+            }
+            Lang::En => format!("; seed {s} (`--hidden --hidden-seed {s}` draws the same values)"),
+        });
+        let detail = format!(
+            "{}{}",
+            lang.t(
+                "o que cada uma verifica não é mostrado, e seus valores são sorteados a cada avaliação",
+                "what each one checks is not shown, and their values are drawn anew for every grading"
+            ),
+            seed.unwrap_or_default()
+        );
+        (title, detail)
     }
 }
 

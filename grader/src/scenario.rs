@@ -76,6 +76,7 @@ pub struct Env<'a> {
     pub baseline: &'a LoadSpec,
     pub latency_scale: f64,
     pub startup_timeout: Duration,
+    pub isolation: crate::isolation::Isolation,
     /// Where Prometheus sends alerts (`host:port`), and the webhook Alertmanager posts to.
     pub alertmanager: Option<(&'a str, &'a Webhook)>,
 }
@@ -165,6 +166,7 @@ async fn phases(
         port,
         env.latency_scale,
         env.startup_timeout,
+        env.isolation,
     )
     .await
     .map_err(|e| broke(e.describe()))?;
@@ -516,6 +518,7 @@ pub async fn run_all(
                         baseline,
                         latency_scale: opts.latency_scale,
                         startup_timeout: opts.startup_timeout,
+                        isolation: opts.isolation,
                         alertmanager: route,
                     };
                     let dir = work.join(format!("cenario-{id}"));

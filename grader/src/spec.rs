@@ -21,7 +21,43 @@ const BUILTIN: &[(&str, &str)] = &[
     ("ex4", include_str!("../specs/ex4.toml")),
     ("ex5", include_str!("../specs/ex5.toml")),
     ("ex6", include_str!("../specs/ex6.toml")),
+    ("ex7", include_str!("../specs/ex7.toml")),
+    ("ex8", include_str!("../specs/ex8.toml")),
+    ("final", include_str!("../specs/final.toml")),
 ];
+
+/// The specs of the other tracks, by track and exercise (see [`Spec::for_track`]).
+const TRACK_SPECS: &[(Track, &str, &str)] = &[
+    (
+        Track::Python,
+        "ex1",
+        include_str!("../specs/python/ex1.toml"),
+    ),
+    (
+        Track::Python,
+        "ex2",
+        include_str!("../specs/python/ex2.toml"),
+    ),
+];
+
+/// Which version of the course a spec grades: the Rust contract (`grader/specs/exN.toml`), or
+/// the roteiro's own Flask apps with the Python libraries' names (`grader/specs/python/`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Track {
+    #[default]
+    Rust,
+    Python,
+}
+
+impl Track {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Track::Rust => "rust",
+            Track::Python => "python",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
@@ -31,6 +67,8 @@ pub enum SpecError {
     Read(PathBuf, std::io::Error),
     #[error("spec {0} is not valid: {1}")]
     Invalid(String, String),
+    #[error("exercise `{0}` has no {1} track (it has: {2})")]
+    NoTrack(String, &'static str, String),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,11 +100,46 @@ pub struct Spec {
     pub dashboard: Option<String>,
     /// Load put on the app before the checks that go through Prometheus.
     pub load: Option<LoadSpec>,
+    /// Runs a real Node Exporter beside Prometheus (see [`crate::node_exporter`]): the
+    /// submitted config's targets on port 9100 scrape it.
+    #[serde(default)]
+    pub node_exporter: bool,
+    /// The final project's Black Friday, run for the `black_friday_*` checks (see
+    /// [`crate::black_friday`]).
+    pub black_friday: Option<BlackFridaySpec>,
+    /// A stepped load instead: more users each step, read back step by step from
+    /// Prometheus for the checks of kind `reading` (see [`StepsSpec`]).
+    pub steps: Option<StepsSpec>,
+    /// How long one PromQL query (an answer, a panel's query) may take before its check fails
+    /// with "did not finish": 10 s when not given.
+    pub query_timeout_s: Option<u64>,
     /// Requests made once, right after the app opens its port, so that series a client
     /// library only creates on first use exist before the checks look for them.
     #[serde(default)]
     pub warmup: Vec<Request>,
+    /// A batch job: the submission is a program that runs once, pushes its metrics to a
+    /// Pushgateway and exits (see [`JobSpec`] and `crate::job`), not an app to scrape.
+    pub job: Option<JobSpec>,
     pub checks: Vec<Check>,
+    /// Graded hints, opened one at a time: a nudge, the concept with its book section, what
+    /// to use (see [`crate::hints`]).
+    #[serde(default)]
+    pub hints: Vec<crate::hints::Hint>,
+    /// The track this spec grades (`rust` when not given).
+    #[serde(default)]
+    pub track: Track,
+    /// Metric names a submission's start manifest may rename (`[metrics]` in `avaliador.toml`),
+    /// for apps whose library names them otherwise.
+    #[serde(default)]
+    pub renamable: Vec<String>,
+    /// Shown in every report graded with this spec (how its track differs from the contract).
+    pub note: Option<Text>,
+    /// Built into the grader (not `--spec FILE`): a manifest may swap it for its track's.
+    #[serde(skip)]
+    pub builtin: bool,
+    /// The seed the hidden checks among `checks` were drawn with (see [`crate::hidden`]).
+    #[serde(skip)]
+    pub hidden_seed: Option<u64>,
 }
 
 /// Where the app of an exercise without a crate of its own comes from: the student's copy of
@@ -114,6 +187,13 @@ pub struct Check {
     pub title: Text,
     /// What to look at first when the check fails, in the student's terms.
     pub hint: Option<Text>,
+    /// Seconds the whole check may take before it fails with "did not finish within X s"
+    /// (default: its kind's, see [`crate::checks::default_timeout`]).
+    pub timeout_s: Option<f64>,
+    /// An instructor's hidden check (see [`crate::hidden`]): set when it is drawn, never read
+    /// from a spec file.
+    #[serde(skip)]
+    pub hidden: bool,
     #[serde(flatten)]
     pub kind: CheckKind,
 }
@@ -184,6 +264,9 @@ pub enum CheckKind {
         #[serde(default)]
         by: Vec<String>,
     },
+    /// The student's reading of a stepped load (`question` in the answers file) agrees with
+    /// what Prometheus measured step by step (see [`Measure`]).
+    Reading { question: String, measure: Measure },
     /// The submitted rule file passes `promtool check rules` and Prometheus loads it.
     RulesValid,
     /// At least `min` recording rules, named `level:metric:operations`, each giving series
@@ -237,6 +320,122 @@ pub enum CheckKind {
     /// Every visible query of every panel of the submitted dashboard runs on Prometheus and
     /// returns data after the spec's load.
     PanelQueries,
+    /// The batch job's runs end as they should: code 0 when it succeeds, another when made to
+    /// fail (see [`JobSpec`]).
+    JobExits,
+    /// After `run`, the Pushgateway holds each `expect` metric exactly once, in any group, as
+    /// expected.
+    Pushed {
+        run: JobRun,
+        expect: Vec<PushExpect>,
+    },
+    /// After the successful run, the Pushgateway holds one group, labelled with the job's
+    /// `name` and `grouping` key and nothing else.
+    PushGroup,
+    /// After the successful run, Prometheus, scraping the Pushgateway with `honor_labels: true`,
+    /// has each metric once under the job's labels, with the Pushgateway's value.
+    PushScraped { metrics: Vec<String> },
+    /// The course's alert `alert` (in the job's `rules`) is silent after the successful run
+    /// and fires after the failed one.
+    PushAlert { alert: String },
+    /// The submission's catalogue of metrics (`file`, Markdown: a table row per metric, its
+    /// name in backticks first, its type second) matches `/metrics`: every documented metric
+    /// is exposed with that type, and every exposed one is documented, but for names starting
+    /// with one of `ignore` (a library's own, such as `process_`).
+    MetricsDocumented {
+        file: String,
+        #[serde(default)]
+        ignore: Vec<String>,
+    },
+    /// Every alert of the submitted rules has a `runbook_url` annotation that leads to a
+    /// heading of the submission's runbook `file` (`RUNBOOK.md#alert-name`).
+    AlertsHaveRunbook { file: String },
+    /// In the spec's Black Friday, the alerts of `order` go active in that order and each
+    /// fires; the `quiet` ones never go active.
+    BlackFridayAlerts {
+        order: Vec<String>,
+        #[serde(default)]
+        quiet: Vec<String>,
+    },
+    /// After the spec's Black Friday, the business metrics (through Prometheus) equal the
+    /// sales made: sales, units of each product bought, the flash product's stock, revenue.
+    BlackFridaySales,
+}
+
+/// The final project's Black Friday (see [`crate::black_friday`]): a surge of `users` steps
+/// of `seconds` each, a flash sale that sells product `flash` out, then a payment fault of
+/// `taxa_erro` on the same traffic. The traffic buys only product `everyday`, one unit a
+/// checkout (`checkout:N` in `mix`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlackFridaySpec {
+    pub users: Vec<u32>,
+    pub seconds: f64,
+    #[serde(default)]
+    pub think_ms: [u64; 2],
+    #[serde(default)]
+    pub seed: u64,
+    pub mix: BTreeMap<String, u32>,
+    pub flash: u32,
+    pub everyday: u32,
+    pub taxa_erro: f64,
+}
+
+/// How the grader runs a batch job, and the labels its pushes must carry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    /// The variable that gives the job the Pushgateway's URL (`http://127.0.0.1:PORT`).
+    pub url_env: String,
+    /// The variable that, set to `1`, makes the run fail (the job's documented switch).
+    pub fail_env: String,
+    /// The `job` label every push must carry.
+    pub name: String,
+    /// The grouping key beside `job`.
+    #[serde(default)]
+    pub grouping: BTreeMap<String, String>,
+    /// The alerting rules the course ships for the job, relative to the course root: the
+    /// grader evaluates the course's copy, never one from a submission.
+    pub rules: Option<String>,
+    /// Seconds one run may take.
+    #[serde(default = "thirty")]
+    pub timeout_s: u64,
+}
+
+fn thirty() -> u64 {
+    30
+}
+
+/// Which run of a batch job a check looks after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobRun {
+    Success,
+    Failure,
+}
+
+/// What one pushed metric must be: present at least, and of `type`, worth `value`, or
+/// what `is` says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushExpect {
+    pub metric: String,
+    #[serde(rename = "type")]
+    pub kind: Option<MetricType>,
+    pub value: Option<f64>,
+    pub is: Option<PushedIs>,
+}
+
+/// A pushed value that depends on the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushedIs {
+    /// A Unix time (seconds) within the run.
+    RunTime,
+    /// More than 0 and at most the run's wall time, in seconds.
+    RunDuration,
+    /// The value it had after the previous run (the successful one).
+    Kept,
 }
 
 /// What one query of a dashboard panel must give (see [`CheckKind::Panel`]).
@@ -272,6 +471,37 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
         OneOrMany::One(s) => vec![s],
         OneOrMany::Many(v) => v,
     })
+}
+
+/// A stepped load: `users[0]` users for `seconds`, then `users[1]`, and so on, with the same
+/// think time, mix and seed; no fault injected. Each step is read from Prometheus at its end
+/// over its own length (see [`crate::correlation`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepsSpec {
+    pub users: Vec<u32>,
+    pub seconds: f64,
+    #[serde(default)]
+    pub think_ms: [u64; 2],
+    #[serde(default)]
+    pub seed: u64,
+    pub mix: BTreeMap<String, u32>,
+}
+
+impl StepsSpec {
+    /// The load of the step with `users` users.
+    pub fn step(&self, users: u32) -> LoadSpec {
+        LoadSpec {
+            users,
+            think_ms: self.think_ms,
+            seconds: self.seconds,
+            max_requests: None,
+            seed: self.seed,
+            mix: self.mix.clone(),
+            taxa_erro: 0.0,
+            latencia_extra_ms: 0,
+        }
+    }
 }
 
 impl LoadSpec {
@@ -310,14 +540,32 @@ impl LoadSpec {
     }
 }
 
+/// What a `reading` check measures over the steps of a stepped load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// How the shop's P95 moves from the first step to the last: `sobe` (up by a quarter or
+    /// more), `cai` (down by a fifth or more) or `estavel`.
+    LatencyTrend,
+    /// The endpoint whose P95 grows the most, in seconds, from the first step to the last.
+    MostAffectedEndpoint,
+    /// The users of the first step where the payment gateway is saturated (its connections in
+    /// use 90 % of the step or more, on average); 0 when none is.
+    SaturationUsers,
+}
+
 impl CheckKind {
     /// Runs against Prometheus (so after the checks that read `/metrics` directly).
     pub fn needs_prometheus(&self) -> bool {
         matches!(
             self,
             CheckKind::TargetUp
+                | CheckKind::AlertsHaveRunbook { .. }
+                | CheckKind::BlackFridayAlerts { .. }
+                | CheckKind::BlackFridaySales
                 | CheckKind::Promql { .. }
                 | CheckKind::Answer { .. }
+                | CheckKind::Reading { .. }
                 | CheckKind::RulesValid
                 | CheckKind::RecordingRules { .. }
                 | CheckKind::RuleUnitTest { .. }
@@ -328,6 +576,8 @@ impl CheckKind {
                 | CheckKind::TargetsUp { .. }
                 | CheckKind::Panel { .. }
                 | CheckKind::PanelQueries
+                | CheckKind::PushScraped { .. }
+                | CheckKind::PushAlert { .. }
         )
     }
 
@@ -339,6 +589,18 @@ impl CheckKind {
             }
             _ => false,
         }
+    }
+
+    /// Judges a batch job's runs (see [`JobSpec`]).
+    pub fn reads_job(&self) -> bool {
+        matches!(
+            self,
+            CheckKind::JobExits
+                | CheckKind::Pushed { .. }
+                | CheckKind::PushGroup
+                | CheckKind::PushScraped { .. }
+                | CheckKind::PushAlert { .. }
+        )
     }
 
     /// Reads the submitted Prometheus config.
@@ -494,7 +756,39 @@ impl Spec {
             .iter()
             .find(|(k, _)| *k == id)
             .ok_or_else(|| SpecError::Unknown(id.into(), Self::builtin_ids().join(", ")))?;
-        Self::from_toml(id, text)
+        Ok(Self {
+            builtin: true,
+            ..Self::from_toml(id, text)?
+        })
+    }
+
+    /// The built-in spec of the same exercise on `track` (this one when it is that track's).
+    pub fn for_track(&self, track: Track) -> Result<Self, SpecError> {
+        if self.track == track {
+            return Ok(self.clone());
+        }
+        if track == Track::Rust {
+            return Self::builtin(&self.id);
+        }
+        let Some((_, id, text)) = TRACK_SPECS
+            .iter()
+            .find(|(t, id, _)| *t == track && *id == self.id)
+        else {
+            let ids: Vec<&str> = TRACK_SPECS
+                .iter()
+                .filter(|(t, _, _)| *t == track)
+                .map(|(_, id, _)| *id)
+                .collect();
+            return Err(SpecError::NoTrack(
+                self.id.clone(),
+                track.as_str(),
+                ids.join(", "),
+            ));
+        };
+        Ok(Self {
+            builtin: true,
+            ..Self::from_toml(&format!("{}/{id}", track.as_str()), text)?
+        })
     }
 
     pub fn builtin_ids() -> Vec<&'static str> {
@@ -505,12 +799,20 @@ impl Spec {
         Self::builtin_ids().into_iter().map(Self::builtin).collect()
     }
 
+    /// See [`Spec::query_timeout_s`].
+    pub fn query_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.query_timeout_s.unwrap_or(10))
+    }
+
     pub fn max_score(&self) -> u32 {
         self.checks.iter().map(|c| c.points).sum()
     }
 
+    /// Runs Prometheus, or beside it the Pushgateway of a batch job (one backend for both).
     pub fn needs_prometheus(&self) -> bool {
-        self.prometheus_config.is_some() || self.checks.iter().any(|c| c.kind.needs_prometheus())
+        self.prometheus_config.is_some()
+            || self.job.is_some()
+            || self.checks.iter().any(|c| c.kind.needs_prometheus())
     }
 
     /// The submission is a set of files, not a crate: it runs the app of `app`.
@@ -518,7 +820,82 @@ impl Spec {
         !self.files.is_empty()
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// The files a crate's checks read beside its `src/` (the final project's config, rules,
+    /// dashboard and documentation), relative to the crate.
+    pub fn files_beside_crate(&self) -> Vec<&str> {
+        let named = self.checks.iter().filter_map(|c| match &c.kind {
+            CheckKind::MetricsDocumented { file, .. } | CheckKind::AlertsHaveRunbook { file } => {
+                Some(file.as_str())
+            }
+            _ => None,
+        });
+        let mut files: Vec<&str> = self
+            .prometheus_config
+            .iter()
+            .chain(&self.rules)
+            .chain(&self.dashboard)
+            .map(String::as_str)
+            .chain(named)
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
+    /// A batch job is a crate of its own that runs twice: no app, no load, no files; its
+    /// alert needs the course's rules, and only the failed run can keep a value.
+    fn validate_job(&self) -> Result<(), String> {
+        let Some(job) = &self.job else {
+            return Ok(());
+        };
+        if self.is_files() || self.load.is_some() || !self.warmup.is_empty() {
+            return Err(
+                "a [job] spec runs the job itself: no `files`, `app`, `load` or `warmup`".into(),
+            );
+        }
+        if job.name.is_empty() || job.name.contains('/') {
+            return Err(format!(
+                "job name `{}` must be non-empty, without `/`",
+                job.name
+            ));
+        }
+        for c in &self.checks {
+            if c.timeout_s.is_some() && c.kind.reads_job() {
+                return Err(format!(
+                    "check `{}`: timeout_s does not apply to a batch job's check: [job] timeout_s bounds each run",
+                    c.id
+                ));
+            }
+            match &c.kind {
+                CheckKind::PushAlert { .. } if job.rules.is_none() => {
+                    return Err(format!(
+                        "check `{}` watches an alert, but [job] names no `rules` file",
+                        c.id
+                    ));
+                }
+                CheckKind::Pushed { run, expect } => {
+                    for e in expect {
+                        if e.value.is_some() && e.is.is_some() {
+                            return Err(format!(
+                                "check `{}`: `{}` has both `value` and `is`",
+                                c.id, e.metric
+                            ));
+                        }
+                        if e.is == Some(PushedIs::Kept) && *run != JobRun::Failure {
+                            return Err(format!(
+                                "check `{}`: `is = \"kept\"` compares with the run before, so it is for run = \"failure\"",
+                                c.id
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if self.format_version != FORMAT_VERSION {
             return Err(format!(
                 "format_version {} (this grader reads {FORMAT_VERSION})",
@@ -528,6 +905,10 @@ impl Spec {
         if self.is_files() != self.app.is_some() {
             return Err("`files` and `app` go together: a submission of files runs the app of an earlier exercise".into());
         }
+        // A crate may carry its own config, rules and dashboard beside `src/` (the final
+        // project): they are read from the crate's folder, and one that is missing fails its
+        // checks instead of making the crate ungradable.
+        let files_of_crate = self.app.is_none();
         for f in self
             .prometheus_config
             .iter()
@@ -535,18 +916,59 @@ impl Spec {
             .chain(&self.rules)
             .chain(&self.dashboard)
         {
-            if !self.files.contains(f) {
+            if !files_of_crate && !self.files.contains(f) {
                 return Err(format!("`{f}` is not one of `files`"));
             }
         }
         if let Some(load) = &self.load {
             load.plan().map_err(|e| format!("load: {e}"))?;
         }
+        if let Some(bf) = &self.black_friday {
+            let buys_other = bf
+                .mix
+                .keys()
+                .any(|k| k.starts_with("checkout") && *k != format!("checkout:{}", bf.everyday));
+            if buys_other || bf.users.is_empty() || !(0.0..=1.0).contains(&bf.taxa_erro) {
+                return Err("[black_friday]: its mix buys only `checkout:<everyday>`, with users and a taxa_erro from 0 to 1".into());
+            }
+            for users in &bf.users {
+                crate::spec::LoadSpec {
+                    users: *users,
+                    think_ms: bf.think_ms,
+                    seconds: bf.seconds,
+                    max_requests: None,
+                    seed: bf.seed,
+                    mix: bf.mix.clone(),
+                    taxa_erro: bf.taxa_erro,
+                    latencia_extra_ms: 0,
+                }
+                .plan()
+                .map_err(|e| format!("[black_friday]: {e}"))?;
+            }
+        }
+        if self.node_exporter && self.prometheus_config.is_none() {
+            return Err("`node_exporter` is scraped through the submitted config: the spec needs a prometheus_config".into());
+        }
+        crate::hints::validate(&self.hints).map_err(|e| format!("hints: {e}"))?;
+        self.validate_job()?;
         let mut seen = BTreeMap::new();
         for c in &self.checks {
+            let black_friday = matches!(
+                c.kind,
+                CheckKind::BlackFridayAlerts { .. } | CheckKind::BlackFridaySales
+            );
+            if black_friday && self.black_friday.is_none() {
+                return Err(format!(
+                    "check `{}` judges the Black Friday, but the spec has no [black_friday]",
+                    c.id
+                ));
+            }
             let reads_rules = matches!(
                 c.kind,
-                CheckKind::RulesValid
+                CheckKind::AlertsHaveRunbook { .. }
+                    | CheckKind::BlackFridayAlerts { .. }
+                    | CheckKind::BlackFridaySales
+                    | CheckKind::RulesValid
                     | CheckKind::RecordingRules { .. }
                     | CheckKind::RuleUnitTest { .. }
                     | CheckKind::AlertFires { .. }
@@ -607,6 +1029,32 @@ impl Spec {
             }
             if c.points == 0 {
                 return Err(format!("check `{}` is worth 0 points", c.id));
+            }
+            if c.kind.reads_job() && self.job.is_none() {
+                return Err(format!(
+                    "check `{}` judges a batch job, but the spec has no [job]",
+                    c.id
+                ));
+            }
+            if let Some(t) = c.timeout_s {
+                if !(t > 0.0 && t <= 3600.0) {
+                    return Err(format!(
+                        "check `{}`: timeout_s goes from 0 to 3600 seconds",
+                        c.id
+                    ));
+                }
+                if matches!(
+                    c.kind,
+                    CheckKind::AlertFires { .. }
+                        | CheckKind::AlertNotified
+                        | CheckKind::BlackFridayAlerts { .. }
+                        | CheckKind::BlackFridaySales
+                ) {
+                    return Err(format!(
+                        "check `{}`: timeout_s does not apply to an alert scenario, bounded by its own window",
+                        c.id
+                    ));
+                }
             }
             if let CheckKind::Delta { expect, requests } = &c.kind {
                 if requests.is_empty() && expect.iter().any(|e| e.delta.is_some()) {

@@ -88,3 +88,50 @@ fn a_file_that_is_not_toml_fails_every_answer_with_the_reason() {
         run.stdout
     );
 }
+
+/// A query that costs Prometheus millions of points (a subquery with a 10 ms step over two
+/// days, about 25 s on the course's 2-core machine) fails its own check with the time it was
+/// given, and the grading ends with every other answer graded. The spec's `query_timeout_s`
+/// (2 s here) keeps the test short and far from the query's real cost.
+#[test]
+fn a_query_that_does_not_finish_in_time_gets_its_own_verdict() {
+    let spec_dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(common::course_root().join("grader/specs/ex4.toml"))
+        .unwrap()
+        .replacen(
+            "format_version = 1\n",
+            "format_version = 1\nquery_timeout_s = 2\n",
+            1,
+        );
+    assert!(spec.contains("query_timeout_s = 2"));
+    let spec_file = spec_dir.path().join("ex4.toml");
+    std::fs::write(&spec_file, spec).unwrap();
+    // The last question, so the query Prometheus keeps evaluating slows no other answer.
+    let dir = answers_with(&[(
+        "top3_mais_lentos = '''\ntopk(3,",
+        "top3_mais_lentos = '''\ncount_over_time(vector(1)[2d:10ms]) or topk(3,",
+    )]);
+    let run = grader(&[
+        "ex4",
+        "--path",
+        dir.path().to_str().unwrap(),
+        "--spec",
+        spec_file.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        common::failed(&run.stdout),
+        ["✘ [0/2] the 3 endpoints with the highest average latency"],
+        "{}",
+        run.stdout
+    );
+    let slow = block(
+        &run.stdout,
+        "the 3 endpoints with the highest average latency",
+    );
+    assert!(
+        slow.contains("the query did not finish within 2 s"),
+        "{slow}"
+    );
+    assert!(run.stdout.contains("Score: 12/14"), "{}", run.stdout);
+}

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     Run, containers_with_label, grader, local_alertmanager_image, local_prometheus_image,
+    local_pushgateway_image,
 };
 
 fn docker_grader(args: &[&str], image: &str, output: Stdio) -> (Child, String) {
@@ -26,6 +27,8 @@ fn docker_grader(args: &[&str], image: &str, output: Stdio) -> (Child, String) {
             image,
             "--alertmanager-image",
             &local_alertmanager_image(),
+            "--pushgateway-image",
+            &local_pushgateway_image(),
         ])
         .env("COURSE_ROOT", common::course_root())
         .stdout(output)
@@ -70,7 +73,7 @@ fn both_backends_give_the_same_verdicts() {
         solution.replace("    metrics_path:", "\tmetrics_path:"),
     )
     .unwrap();
-    let runs: [Vec<String>; 8] = [
+    let runs: [Vec<String>; 11] = [
         vec!["ex1".into(), "--solution".into()],
         vec![
             "ex1".into(),
@@ -86,6 +89,9 @@ fn both_backends_give_the_same_verdicts() {
         vec!["ex4".into(), "--solution".into()],
         vec!["ex5".into(), "--solution".into()],
         vec!["ex6".into(), "--solution".into()],
+        vec!["ex7".into(), "--solution".into()],
+        vec!["ex8".into(), "--solution".into()],
+        vec!["final".into(), "--solution".into()],
         vec![
             "ex3".into(),
             "--path".into(),

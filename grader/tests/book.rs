@@ -795,3 +795,28 @@ fn heading_ids_match_the_built_book() {
     }
     fail_on("heading ids differ from the built book", &problems);
 }
+
+/// Every graded hint of the specs (`[[hints]]`, shown by `grader hint` and `grader watch`)
+/// that names a book section names a page of the book and one of its headings.
+#[test]
+fn every_hint_names_a_page_and_heading_of_the_book() {
+    let src = book_src();
+    let mut problems = Vec::new();
+    let mut found = 0;
+    for spec in Spec::all_builtin().expect("the built-in specs load") {
+        for hint in &spec.hints {
+            let Some(book) = &hint.book else { continue };
+            found += 1;
+            let (page, fragment) = book.split_once('#').unwrap_or((book, ""));
+            let Ok(md) = fs::read_to_string(src.join(page)) else {
+                problems.push(format!("{}: book/src/{page} does not exist", spec.id));
+                continue;
+            };
+            if !fragment.is_empty() && !heading_ids(&md).iter().any(|id| id == fragment) {
+                problems.push(format!("{}: {page} has no heading #{fragment}", spec.id));
+            }
+        }
+    }
+    assert!(found > 0, "no hint names a book section");
+    fail_on("hints naming a book section that is not there", &problems);
+}

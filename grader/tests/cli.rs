@@ -79,6 +79,11 @@ fn doctor_says_ready_on_a_machine_that_can_grade() {
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("[OK   ] Pushgateway binary (ex8): "),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.ends_with("Ready to grade.\n"), "{}", run.stdout);
 }
 
@@ -108,6 +113,12 @@ fn doctor_names_the_fix_for_what_is_missing() {
     );
     assert!(
         text.contains("[FAIL ] Prometheus to grade with: no Prometheus available"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[warn ] Pushgateway binary (ex8): no Pushgateway found: `sudo apt-get install prometheus-pushgateway`"
+        ),
         "{text}"
     );
     assert!(text.contains("Not ready to grade"), "{text}");

@@ -208,3 +208,85 @@ fn a_file_that_is_not_json_scores_zero_with_the_reason() {
     assert!(run.stdout.contains("Score: 0/26"), "{}", run.stdout);
     redactions().bind(|| insta::assert_snapshot!("not_json", run.stdout));
 }
+
+/// The palette colours a PNG holds (how many pixels of each series colour), decoded for real.
+fn series_pixels(png_file: &std::path::Path) -> usize {
+    let bytes = std::fs::read(png_file).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (640, 320));
+    buf[..info.buffer_size()]
+        .chunks(3)
+        .filter(|p| charts::PALETTE.iter().any(|c| c[..] == p[..]))
+        .count()
+}
+
+/// `--charts DIR` draws every panel with a query from Prometheus's data over the load: the
+/// panels that have data show their lines, a panel whose query finds nothing shows none, and
+/// the report says where the charts are and which query could not be drawn.
+#[test]
+fn charts_show_what_each_panel_would_draw() {
+    let mut d = solution();
+    edit_query(
+        &mut d,
+        "Total de Vendas",
+        0,
+        "ecommerce_vendas_total",
+        "ecommerce_vendas_totais",
+    );
+    edit_query(
+        &mut d,
+        "Estoque por Produto",
+        0,
+        "ecommerce_estoque_produto",
+        "ecommerce_estoque_produto{",
+    );
+    let dir = submission(&serde_json::to_string_pretty(&d).unwrap());
+    let out = tempfile::tempdir().unwrap();
+    let run = grader(&[
+        "ex6",
+        "--path",
+        dir.path().to_str().unwrap(),
+        "--charts",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Panel charts (what each would show in Grafana during the load): 10 chart(s) in"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("“Estoque por Produto” A: Prometheus refused the query"),
+        "{}",
+        run.stdout
+    );
+    let mut pngs: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    pngs.sort();
+    assert_eq!(pngs.len(), 10, "{pngs:?}");
+    assert_eq!(pngs[0], "01-requisicoes-por-segundo.png");
+    let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    for p in &pngs {
+        assert!(index.contains(p.as_str()), "index.html lacks {p}");
+    }
+    for with_data in [
+        "01-requisicoes-por-segundo.png",
+        "02-latencia-p95.png",
+        "05-requisicoes-por-endpoint.png",
+    ] {
+        let n = series_pixels(&out.path().join(with_data));
+        assert!(n > 200, "{with_data}: only {n} series pixels");
+    }
+    for without in ["03-total-de-vendas.png", "04-estoque-por-produto.png"] {
+        assert_eq!(series_pixels(&out.path().join(without)), 0, "{without}");
+    }
+}

@@ -19,6 +19,11 @@ pub struct Config {
     /// small value so a verdict takes seconds; fault-injected latency is never scaled.
     #[arg(long, env = "LATENCY_SCALE", default_value_t = 1.0)]
     pub latency_scale: f64,
+
+    /// Connections to the payment gateway (at least 1): checkouts beyond this many at once
+    /// wait in line, which is the shop's saturation point under load.
+    #[arg(long, env = "GATEWAY_CONEXOES", default_value_t = 4)]
+    pub gateway_conexoes: usize,
 }
 
 impl Config {
@@ -28,6 +33,7 @@ impl Config {
             port,
             bind: IpAddr::from([127, 0, 0, 1]),
             latency_scale: 1.0,
+            gateway_conexoes: 4,
         }
     }
 }

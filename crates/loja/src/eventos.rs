@@ -42,6 +42,12 @@ pub trait Eventos: Send + Sync + 'static {
         let _ = duracao;
     }
 
+    /// `em_uso` of the payment gateway's `capacidade` connections are taken (at start-up,
+    /// and whenever a checkout takes or gives back one): the shop's saturation.
+    fn gateway_conexoes(&self, em_uso: usize, capacidade: usize) {
+        let _ = (em_uso, capacidade);
+    }
+
     /// `GET /busca?termo=...` was asked for `termo`, exactly as the client sent it: anything
     /// at all, so think twice before making it a label value.
     fn termo_buscado(&self, termo: &str) {

@@ -9,12 +9,18 @@
 //!
 //! Fault injection for the grader and the alert lessons lives under `/admin/falhas`
 //! (see [`falhas`]).
+//!
+//! One thing the roteiro's app lacks: a bounded resource. A checkout's payment takes one of
+//! the payment gateway's few connections ([`Config::gateway_conexoes`], reported through
+//! [`Eventos::gateway_conexoes`]); beyond them, checkouts wait in line. That gives the load
+//! lesson (Exercício 3) a real saturation point, where the Flask app's latency never grows.
 
 mod catalogo;
 mod config;
 mod erro;
 mod eventos;
 pub mod falhas;
+mod gateway;
 mod rotas;
 mod servidor;
 

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::catalogo::{Catalogo, Recusa};
 use crate::falhas::{self, Injetor};
+use crate::gateway::Gateway;
 use crate::{Config, ErroApi, Eventos, METODOS_PAGAMENTO, Produto};
 
 #[derive(Clone)]
@@ -23,6 +24,7 @@ struct Loja {
     catalogo: Arc<Mutex<Catalogo>>,
     eventos: Arc<dyn Eventos>,
     escala_latencia: f64,
+    gateway: Arc<Gateway>,
 }
 
 impl Loja {
@@ -48,10 +50,12 @@ pub fn app(eventos: Arc<dyn Eventos>, config: &Config) -> Router {
     for p in catalogo.produtos() {
         eventos.estoque_atualizado(p);
     }
+    let gateway = Arc::new(Gateway::new(config.gateway_conexoes, &*eventos));
     let loja = Loja {
         catalogo: Arc::new(Mutex::new(catalogo)),
         eventos,
         escala_latencia: config.latency_scale.max(0.0),
+        gateway,
     };
     let injetor = Injetor::default();
     Router::new()
@@ -189,8 +193,11 @@ async fn checkout(
     let quantidade = quantidade_valida(pedido.quantidade)?;
     let produto_id = pedido.produto_id.unwrap_or(1);
 
-    // Simulated payment processing.
+    // Simulated payment processing, on one of the gateway's few connections: when they are
+    // all taken, this checkout waits in line first.
+    let conexao = loja.gateway.conectar(&*loja.eventos).await;
     loja.latencia(0.5..1.0).await;
+    drop(conexao);
 
     let venda = loja.catalogo().comprar(produto_id, quantidade);
     let (produto, itens) = match venda {

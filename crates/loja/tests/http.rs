@@ -304,3 +304,44 @@ async fn a_partial_error_rate_fails_about_that_share() {
     // 400 draws at p = 0.3: mean 120, sd ~9.2; 60..180 is beyond 6 sd either side.
     assert!((60..=180).contains(&erros), "{erros} errors out of 400");
 }
+
+/// Records the payment gateway's connection counts.
+#[derive(Default)]
+struct Conexoes(Mutex<Vec<(usize, usize)>>);
+
+impl Eventos for Conexoes {
+    fn gateway_conexoes(&self, em_uso: usize, capacidade: usize) {
+        self.0.lock().unwrap().push((em_uso, capacidade));
+    }
+}
+
+/// Six checkouts at once on a gateway of two connections: never more than two in use, both
+/// taken at some point (the others waited), all given back at the end; reported from 0 at
+/// start so a gauge of it exists before the first sale.
+#[tokio::test]
+async fn checkouts_beyond_the_gateways_connections_wait_in_line() {
+    let eventos = Arc::new(Conexoes::default());
+    let config = Config {
+        latency_scale: 0.05,
+        gateway_conexoes: 2,
+        ..Config::local(0)
+    };
+    let app = loja::app(eventos.clone(), &config);
+    let base = format!("http://{}", loja::serve_on_free_port(app).await.unwrap());
+    assert_eq!(*eventos.0.lock().unwrap(), [(0, 2)]);
+    let http = reqwest::Client::new();
+    let compra = json!({"produto_id": 2, "metodo_pagamento": "pix"});
+    let mut vendas = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        vendas.spawn(http.post(format!("{base}/checkout")).json(&compra).send());
+    }
+    while let Some(r) = vendas.join_next().await {
+        assert_eq!(r.unwrap().unwrap().status(), StatusCode::OK);
+    }
+    let vistos = eventos.0.lock().unwrap().clone();
+    assert!(vistos.iter().all(|&(_, cap)| cap == 2), "{vistos:?}");
+    assert_eq!(vistos.iter().map(|v| v.0).max(), Some(2), "{vistos:?}");
+    assert_eq!(vistos.last(), Some(&(0, 2)), "{vistos:?}");
+    // One take and one give-back per checkout, after the start-up report.
+    assert_eq!(vistos.len(), 1 + 2 * 6, "{vistos:?}");
+}

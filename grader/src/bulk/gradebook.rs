@@ -51,6 +51,8 @@ pub fn results_json(report: &Report, student: &str, lang: Lang) -> (Value, Row) 
         "status": status,
         "reason": reason,
         "checks": checks.iter().map(|(k, s)| (k.clone(), number(*s))).collect::<serde_json::Map<_, _>>(),
+        // `grader exN --path ... --hidden --hidden-seed S` draws this student's values again.
+        "hidden_seed": report.hidden_seed,
     });
     let row = Row {
         student: student.to_string(),
@@ -248,6 +250,13 @@ pub fn summary(rows: &[Row], spec: &Spec) -> Value {
             "full_marks": full,
             "mean_score": (mean * 100.0).round() / 100.0,
         },
+        // With `--hidden`: the instructor's checks, in full (each student's values are in
+        // their results.json, with the seed they were drawn from).
+        "hidden_checks": spec.checks.iter().filter(|c| c.hidden).map(|c| json!({
+            "id": c.id,
+            "points": c.points,
+            "title": c.title.pt,
+        })).collect::<Vec<_>>(),
     })
 }
 

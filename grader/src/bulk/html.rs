@@ -72,7 +72,13 @@ fn index(spec: &Spec, rows: &[Row]) -> String {
     b.push_str(&histogram(&scores, max));
     b.push_str("<table>\n<tr><th>aluno</th><th>nota</th><th>situação</th>");
     for c in &spec.checks {
-        let _ = write!(b, "<th title=\"{}\">{}</th>", esc(&c.title.pt), esc(&c.id));
+        let hidden = if c.hidden { " (oculta)" } else { "" };
+        let _ = write!(
+            b,
+            "<th title=\"{}{hidden}\">{}</th>",
+            esc(&c.title.pt),
+            esc(&c.id)
+        );
     }
     b.push_str("</tr>\n");
     for r in rows {
@@ -176,6 +182,10 @@ fn student_page(spec: &Spec, row: &Row, results: &Value) -> String {
         .map(Vec::as_slice)
         .unwrap_or_default()
     {
+        // A student's page: the instructor's hidden checks show only in their count.
+        if t["visibility"] == "hidden" {
+            continue;
+        }
         let passed = t["status"] == "passed";
         let _ = writeln!(
             b,

@@ -2,7 +2,8 @@
 //!
 //! Every immediate, non-hidden folder of DIR is one student's submission (its name is the
 //! student's id): a whole copy of the course, or just the exercise crate, as `--path` takes
-//! them. Up to `--jobs` submissions are graded at once, each with [`grade::grade`]; as each one
+//! them; or an app in any language with its start manifest (`avaliador.toml`, see
+//! [`crate::manifest`]), graded by the spec of the track it names: a class may mix tracks. Up to `--jobs` submissions are graded at once, each with [`grade::grade`]; as each one
 //! finishes, its `results.json` (Gradescope's shape, plus an `extra_data` object the gradebook
 //! is rebuilt from) and `report.txt` are written under the output folder, by a rename, so a
 //! file that is there is complete. A student whose `results.json` is there is skipped on the
@@ -38,11 +39,15 @@ use gradebook::{
 pub use gradebook::{Row, csv_field, render_csv, results_json, row_from_results, summary};
 
 const BULK_HELP: &str = "\
+A student folder with an avaliador.toml is started as it says and graded on its track (a
+class may mix Rust crates and Python apps); the others are built as Rust crates.
+
 Outputs (in OUT, default DIR/../<exercise>-results):
-  <student>/results.json  Gradescope's results.json, with `extra_data` {student, status, reason, checks}
+  <student>/results.json  Gradescope's results.json, with `extra_data` {student, status, reason, checks,
+                          hidden_seed}; with --hidden, each hidden check is a test of visibility `hidden`
   <student>/report.txt    the readable report
   grades.csv              student, score, max_score, status (graded|ungradable|error), one column per check
-  summary.json            per student: score, max_score, status, reason; totals
+  summary.json            per student: score, max_score, status, reason; totals; the hidden checks
 
 Exit codes:
   0  every submission was graded (whatever the scores)
@@ -139,6 +144,13 @@ pub async fn run(args: BulkArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let (spec, hidden) = match args.run.hidden {
+        true => match crate::hidden::ClassDraw::load(&course, &spec, args.run.hidden_seed, lang) {
+            Ok((draw, with)) => (with, Some(draw)),
+            Err(code) => return code,
+        },
+        false => (spec, None),
+    };
     let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
     // Each student's grading sets its own `which`.
     let opts = args.run.options(Which::Starter);
@@ -157,6 +169,7 @@ pub async fn run(args: BulkArgs) -> u8 {
     let ctx = Arc::new(Ctx {
         course,
         spec,
+        hidden,
         opts,
         out: out.clone(),
         lang,
@@ -187,7 +200,10 @@ pub async fn run(args: BulkArgs) -> u8 {
 #[derive(Debug)]
 struct Ctx {
     course: Course,
+    /// With `--hidden`, their checks drawn from the run's seed: the gradebook's columns.
     spec: Spec,
+    /// With `--hidden`, each student's own draw of the hidden checks.
+    hidden: Option<crate::hidden::ClassDraw>,
     opts: Options,
     out: PathBuf,
     lang: Lang,
@@ -342,7 +358,13 @@ async fn grade_one(ctx: &Ctx, student: &str, path: PathBuf) -> Result<Row, EnvEr
         which: Which::Path(path),
         ..ctx.opts.clone()
     };
-    let report = grade::grade(&ctx.course, &ctx.spec, &opts).await?;
+    let spec = match &ctx.hidden {
+        Some(draw) => draw
+            .spec_for(student)
+            .map_err(|e| EnvError::Io(std::io::Error::other(e.to_string())))?,
+        None => ctx.spec.clone(),
+    };
+    let report = grade::grade(&ctx.course, &spec, &opts).await?;
     let (results, row) = results_json(&report, student, ctx.lang);
     let dir = ctx.out.join(student);
     std::fs::create_dir_all(&dir)?;

@@ -2,12 +2,17 @@
 //! [`Outcome`]; what it expected and what it saw become the report's feedback.
 
 mod answer;
+mod catalog;
 mod config;
 mod dashboard;
+mod deadline;
 mod delta;
 mod exposition;
 mod promql;
+pub(crate) mod push;
+mod reading;
 pub(crate) mod rules;
+mod runbook;
 mod series;
 
 use crate::answers::Answers;
@@ -18,6 +23,8 @@ use crate::prometheus::Prometheus;
 use crate::rules::SubmittedRules;
 use crate::scrape::Scraper;
 use crate::spec::CheckKind;
+
+pub use deadline::{default_timeout, run_within, timeout_of};
 
 /// What one check found.
 #[derive(Debug)]
@@ -86,6 +93,10 @@ pub struct Context<'a> {
     pub at: Option<f64>,
     /// The submitted Grafana dashboard, for the kinds that read it.
     pub dashboard: Option<&'a Dashboard>,
+    /// What Prometheus measured at each step of the spec's stepped load, or why it could not.
+    pub readings: Option<&'a Result<Vec<crate::correlation::Reading>, Text>>,
+    /// The submission's folder, for the kinds that read its documentation.
+    pub submission: Option<&'a std::path::Path>,
 }
 
 pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
@@ -144,6 +155,7 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
             reference,
             by,
         } => answer::run(cx, question, reference, by).await,
+        CheckKind::Reading { question, measure } => reading::run(cx, question, *measure),
         CheckKind::RulesValid => rules::valid(cx),
         CheckKind::RecordingRules { min } => rules::recording(cx, *min).await,
         CheckKind::RuleUnitTest { alert, fire, quiet } => rules::unit(cx, alert, fire, quiet).await,
@@ -154,6 +166,11 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
                 "as notificações dos cenários",
                 "the scenarios' notifications",
             ),
+            crate::lang::both("não executado", "not run"),
+            None,
+        ),
+        CheckKind::BlackFridayAlerts { .. } | CheckKind::BlackFridaySales => Outcome::fail(
+            crate::lang::both("a Black Friday", "the Black Friday"),
             crate::lang::both("não executado", "not run"),
             None,
         ),
@@ -173,6 +190,19 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
             queries,
         } => dashboard::panel(cx, panel, types, queries).await,
         CheckKind::PanelQueries => dashboard::queries(cx).await,
+        CheckKind::MetricsDocumented { file, ignore } => catalog::run(cx, file, ignore).await,
+        CheckKind::AlertsHaveRunbook { file } => runbook::run(cx, file),
+        // A batch job's checks are judged on its runs (see `crate::job`); one that reaches here
+        // was not run.
+        CheckKind::JobExits
+        | CheckKind::Pushed { .. }
+        | CheckKind::PushGroup
+        | CheckKind::PushScraped { .. }
+        | CheckKind::PushAlert { .. } => Outcome::fail(
+            crate::lang::both("as execuções do job", "the job's runs"),
+            crate::lang::both("não executado", "not run"),
+            None,
+        ),
     }
 }
 

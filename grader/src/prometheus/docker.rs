@@ -168,7 +168,10 @@ pub(super) async fn logs(c: &ContainerAsync<GenericImage>) -> String {
 /// clean up). Returns how many it removed.
 pub async fn remove_orphans(docker: &Docker) -> usize {
     let gone = |owner: Option<u32>| !owner.is_some_and(crate::process::is_alive);
-    remove_where(docker, LABEL.to_string(), gone).await
+    let removed = remove_where(docker, LABEL.to_string(), gone).await;
+    // The app containers' networks (`--isolation container`), once their containers are gone.
+    crate::isolation::remove_networks(docker, LABEL.to_string(), gone).await;
+    removed
 }
 
 /// Removes the containers this grader started, including one whose start was cut short (an
@@ -179,7 +182,8 @@ pub async fn remove_own_containers() {
         return;
     };
     let own = format!("{PID_LABEL}={}", std::process::id());
-    remove_where(&docker, own, |_| true).await;
+    remove_where(&docker, own.clone(), |_| true).await;
+    crate::isolation::remove_networks(&docker, own, |_| true).await;
 }
 
 /// How long one call to the engine may take before the grader stops waiting for it.

@@ -12,6 +12,8 @@
 mod alertmanager;
 mod docker;
 mod native;
+mod pushgateway;
+mod query;
 mod select;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,11 @@ pub use alertmanager::{
     how_to_install as how_to_install_alertmanager,
 };
 pub use docker::{DEFAULT_IMAGE, remove_orphans, remove_own_containers};
+pub use pushgateway::{
+    DEFAULT_PUSHGATEWAY_IMAGE, Family, Group, Pushgateway, find_binary as find_pushgateway,
+    how_to_install as how_to_install_pushgateway,
+};
+pub use query::{QueryApi, RangeSeries, Sample};
 pub use select::{BackendChoice, choose, engine};
 
 use crate::lang::{Text, both};
@@ -54,6 +61,8 @@ pub struct Prometheus {
     /// How Prometheus reaches the app, and itself (`host:port`).
     app_target: String,
     self_target: String,
+    /// Its query API (PromQL at an instant or over a range).
+    api: QueryApi,
 }
 
 /// One scrape target as Prometheus reports it.
@@ -78,14 +87,6 @@ pub fn readable(v: f64) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// One series of a query's answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// Its labels, `__name__` included when the query keeps it.
-    pub labels: BTreeMap<String, String>,
-    pub value: f64,
 }
 
 /// An alert Prometheus holds pending or firing.
@@ -145,7 +146,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// A JSON object of label names and values, as Prometheus's API gives them.
-fn label_map(v: &Value) -> BTreeMap<String, String> {
+pub(super) fn label_map(v: &Value) -> BTreeMap<String, String> {
     v.as_object()
         .map(|m| {
             m.iter()
@@ -155,7 +156,7 @@ fn label_map(v: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn query_failed(e: impl std::fmt::Display) -> Text {
+pub(super) fn query_failed(e: impl std::fmt::Display) -> Text {
     both(
         format!("a consulta ao Prometheus falhou: {e}"),
         format!("the Prometheus query failed: {e}"),
@@ -248,6 +249,7 @@ impl Prometheus {
             seen_conf,
             app_target,
             self_target,
+            api: QueryApi::new(&format!("http://127.0.0.1:{port}")),
         };
         let start = Instant::now();
         loop {
@@ -535,61 +537,30 @@ impl Prometheus {
             .collect())
     }
 
-    /// Evaluates `query` at `time` (Unix seconds): the series it returns (a scalar is one
-    /// series without labels), or Prometheus's own error.
+    /// How long [`Prometheus::query_at`] waits for one query (the spec's `query_timeout_s`).
+    pub fn set_query_timeout(&mut self, limit: Duration) {
+        self.api.set_timeout(limit);
+    }
+
+    /// Its query API.
+    pub fn api(&self) -> &QueryApi {
+        &self.api
+    }
+
+    /// See [`QueryApi::query_at`].
     pub async fn query_at(&self, query: &str, time: f64) -> Result<Vec<Sample>, Text> {
-        let v: Value = self
-            .http
-            .get(format!("{}/api/v1/query", self.base))
-            .query(&[
-                ("query", query),
-                ("time", &format!("{time:.3}")),
-                ("timeout", "10s"),
-            ])
-            .timeout(Duration::from_secs(15))
-            .send()
-            .await
-            .map_err(query_failed)?
-            .json()
-            .await
-            .map_err(query_failed)?;
-        if v["status"] != "success" {
-            let e = v["error"].as_str().unwrap_or("?");
-            return Err(both(
-                format!("o Prometheus recusou a consulta: {e}"),
-                format!("Prometheus refused the query: {e}"),
-            ));
-        }
-        let number = |x: &Value| {
-            x.as_str()
-                .and_then(|s| s.parse::<f64>().ok())
-                .unwrap_or(f64::NAN)
-        };
-        let data = &v["data"];
-        match data["resultType"].as_str() {
-            Some("vector") => Ok(data["result"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .map(|r| Sample {
-                    labels: label_map(&r["metric"]),
-                    value: number(&r["value"][1]),
-                })
-                .collect()),
-            Some("scalar") => Ok(vec![Sample {
-                labels: BTreeMap::new(),
-                value: number(&data["result"][1]),
-            }]),
-            Some("matrix") => Err(both(
-                "a consulta devolve um vetor de intervalo (um seletor com [5m] sem função em volta): use rate(), increase() ou avg_over_time()",
-                "the query returns a range vector (a selector with [5m] and no function around it): use rate(), increase() or avg_over_time()",
-            )),
-            other => Err(both(
-                format!("a consulta devolve {other:?}, não números"),
-                format!("the query returns {other:?}, not numbers"),
-            )),
-        }
+        self.api.query_at(query, time).await
+    }
+
+    /// See [`QueryApi::query_range`].
+    pub async fn query_range(
+        &self,
+        query: &str,
+        start: f64,
+        end: f64,
+        step: f64,
+    ) -> Result<Vec<RangeSeries>, Text> {
+        self.api.query_range(query, start, end, step).await
     }
 
     pub async fn stop(self) {

@@ -2,6 +2,8 @@
 //! for snapshots (ports, paths, durations and versions redacted).
 #![allow(dead_code)] // each test file uses part of this
 
+pub mod running;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,11 +29,17 @@ pub fn fixture(name: &str) -> PathBuf {
 /// `grader ARGS --lang en`, with the course located explicitly, and on the native backend
 /// unless ARGS name one (what `auto` picks depends on the machine).
 pub fn grader(args: &[&str]) -> Run {
+    grader_env(args, &[])
+}
+
+/// [`grader`] with these environment variables set as well.
+pub fn grader_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_grader"));
     cmd.args(args).args(["--lang", "en"]);
+    cmd.envs(env.iter().copied());
     let grading = args
         .first()
-        .is_some_and(|a| a.starts_with("ex") || a.starts_with("--"));
+        .is_some_and(|a| a.starts_with("ex") || *a == "final" || a.starts_with("--"));
     if grading && !args.contains(&"--backend") {
         cmd.args(["--backend", "native"]);
     }
@@ -55,6 +63,7 @@ pub fn redactions() -> insta::Settings {
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     s.add_filter(r"\(\d+\.\d+s\)", "([time])");
     s.add_filter(r"Prometheus \d+\.\d+\.\d+\S*", "Prometheus [version]");
+    s.add_filter(r"Pushgateway \d+\.\d+\.\d+\S*", "Pushgateway [version]");
     s.add_filter(r"\((binary|container) [^)]+\)", "($1 [where])");
     s.add_filter(r"grader-ex\d-[0-9a-f]+", "grader-[stage]");
     // When an alert changed state depends on the machine's speed.
@@ -63,6 +72,10 @@ pub fn redactions() -> insta::Settings {
     s.add_filter(
         r"Load applied: \d+ requests in [\d.]+s, \d+ failed",
         "Load applied: [n] requests in [time], [n] failed",
+    );
+    s.add_filter(
+        r"(\d+) user\(s\): \d+ requests, \d+ failed",
+        "$1 user(s): [n] requests, [n] failed",
     );
     s
 }
@@ -127,6 +140,28 @@ pub fn local_alertmanager_image() -> String {
         .to_string()
 }
 
+/// The local Pushgateway image (`scripts/build-stack-images.sh`, from Debian's binary), for
+/// ex8 on the Docker backend: `GRADER_TEST_PUSHGATEWAY_IMAGE` when the test command built it.
+pub fn local_pushgateway_image() -> String {
+    if let Ok(image) = std::env::var("GRADER_TEST_PUSHGATEWAY_IMAGE") {
+        return image;
+    }
+    let out = Command::new(course_root().join("scripts/build-stack-images.sh"))
+        .env("APP", "ex2-metricas-negocio-solucao")
+        .output()
+        .expect("build-stack-images.sh runs");
+    assert!(
+        out.status.success(),
+        "building the local images failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("LOCAL_PUSHGATEWAY_IMAGE="))
+        .expect("build-stack-images.sh names the Pushgateway image")
+        .to_string()
+}
+
 /// Ids of the containers (running or not) whose labels include `label`.
 pub fn containers_with_label(label: &str) -> Vec<String> {
     let out = Command::new("docker")
@@ -169,4 +204,42 @@ pub fn block(report: &str, title: &str) -> String {
         .chain(lines.take_while(|l| l.starts_with("    ")))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The Python track's virtual environment (Flask and the Prometheus libraries): the folder of
+/// `GRADER_TEST_PYTHON`, the venv's python that scripts/test.sh exports, else made now by
+/// `scripts/python-venv.sh`.
+pub fn python_bin_dir() -> PathBuf {
+    let python = match std::env::var_os("GRADER_TEST_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let out = Command::new(course_root().join("scripts/python-venv.sh"))
+                .output()
+                .expect("python-venv.sh runs");
+            assert!(
+                out.status.success(),
+                "making the Python venv failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        }
+    };
+    python
+        .parent()
+        .expect("the venv's bin folder")
+        .to_path_buf()
+}
+
+/// `PATH` with the Python track's venv first, as for a student who activated it.
+pub fn path_with_python() -> std::ffi::OsString {
+    let mut dirs = vec![python_bin_dir()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).expect("PATH joins")
+}
+
+/// [`grader`] with the Python track's venv first on `PATH`.
+pub fn grader_python(args: &[&str]) -> Run {
+    grader_env(args, &[("PATH", &path_with_python())])
 }

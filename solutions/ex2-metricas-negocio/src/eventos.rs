@@ -48,6 +48,15 @@ impl Eventos for Metricas {
             .with_label_values(&[rotulo_do_termo(termo)])
             .inc();
     }
+
+    // ANCHOR: gateway
+    fn gateway_conexoes(&self, em_uso: usize, capacidade: usize) {
+        // Exercício 7. A loja avisa já ao iniciar (0 em uso), então as duas séries existem
+        // antes do primeiro checkout.
+        self.gateway_em_uso.set(para_i64(em_uso as u64));
+        self.gateway_capacidade.set(para_i64(capacidade as u64));
+    }
+    // ANCHOR_END: gateway
 }
 // ANCHOR_END: eventos
 

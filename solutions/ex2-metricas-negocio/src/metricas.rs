@@ -72,6 +72,14 @@ pub struct Metricas {
     /// `ecommerce_itens_carrinho`
     pub itens_carrinho: IntGauge,
     // ANCHOR_END: campos
+
+    // ANCHOR: campos_saturacao
+    // Exercício 7: a saturação do gateway de pagamento.
+    /// `ecommerce_gateway_conexoes_em_uso`
+    pub gateway_em_uso: IntGauge,
+    /// `ecommerce_gateway_conexoes_capacidade`
+    pub gateway_capacidade: IntGauge,
+    // ANCHOR_END: campos_saturacao
 }
 
 impl Metricas {
@@ -199,6 +207,25 @@ impl Metricas {
         buscas.with_label_values(&[TERMO_OUTRO]).reset();
         // ANCHOR_END: metricas
 
+        // ANCHOR: metricas_saturacao
+        // Exercício 7: duas séries cruas, o uso e o limite; a divisão fica para o PromQL,
+        // que também pode somar várias instâncias antes de dividir.
+        let gateway_em_uso = registrar(
+            &registry,
+            IntGauge::new(
+                "ecommerce_gateway_conexoes_em_uso",
+                "Conexões com o gateway de pagamento em uso agora",
+            )?,
+        )?;
+        let gateway_capacidade = registrar(
+            &registry,
+            IntGauge::new(
+                "ecommerce_gateway_conexoes_capacidade",
+                "Conexões com o gateway de pagamento que a loja pode abrir",
+            )?,
+        )?;
+        // ANCHOR_END: metricas_saturacao
+
         Ok(Self {
             registry,
             requisicoes,
@@ -211,6 +238,8 @@ impl Metricas {
             busca_duracao,
             buscas,
             itens_carrinho,
+            gateway_em_uso,
+            gateway_capacidade,
         })
     }
 }

@@ -1,0 +1,640 @@
+//! The final project's Black Friday: one day of the shop in under a minute, in an app and a
+//! Prometheus of its own (evaluating the submitted rules every second), while the grader
+//! watches the alerts:
+//!
+//! 1. **surge**: more users each step (the spec's `users`), browsing, carts and purchases of
+//!    the everyday product;
+//! 2. **flash sale**: the promoted product bought one unit at a time until it sells out (a
+//!    409), each answer counted;
+//! 3. **payment fault**: the same traffic with a share of requests answered 500 (through
+//!    `/admin/falhas`), until every expected alert fired or the window is over.
+//!
+//! Then the verdicts: the alerts of `order` went active in that order (the order the
+//! problems began) and each reached firing, the `quiet` ones never went active; and the
+//! business metrics, read through Prometheus, moved exactly as the sales made (every
+//! checkout answered 200 counted, units and revenue from the catalogue's prices). With
+//! `--charts DIR`, the run's correlation report goes to `DIR/black-friday/`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::checks::Outcome;
+use crate::correlation::Step;
+use crate::grade::{Options, unix_now};
+use crate::lang::{Text, both};
+use crate::prometheus::{Backend, Prometheus};
+use crate::rules::SubmittedRules;
+use crate::spec::{BlackFridaySpec, CheckKind, LoadSpec, Spec};
+
+/// How long the payment fault may last before the verdict is taken.
+pub const FAULT_WINDOW: Duration = Duration::from_secs(50);
+/// How often the alerts are read.
+const POLL: Duration = Duration::from_millis(500);
+/// The flash sale's purchases: more than any product's stock, so it always sells out.
+const MAX_FLASH_PURCHASES: u32 = 200;
+
+/// What the run did and saw, for the checks.
+#[derive(Debug, Default)]
+struct Day {
+    /// Alerts' first time in each state, seconds since the day began.
+    timeline: Vec<(f64, String, String)>,
+    /// When each phase began, seconds since the day began.
+    flash_at: f64,
+    fault_at: f64,
+    /// Checkouts answered 200, by product.
+    sold: HashMap<u32, u64>,
+    /// Unit price by product, from `GET /produtos`.
+    prices: HashMap<u32, f64>,
+    /// (label, query) → value, read through Prometheus after the day.
+    measured: Vec<(String, Result<f64, Text>)>,
+    /// The report's note about the correlation report.
+    note: Option<Text>,
+}
+
+/// Runs the day when the spec has one; the outcomes of its checks by id, and a note for the
+/// report. `Err` only when the environment fails (Prometheus does not start).
+pub async fn run(
+    spec: &Spec,
+    rules: Option<&SubmittedRules>,
+    backend: Option<&Backend>,
+    exe: Option<&Path>,
+    work: &Path,
+    opts: &Options,
+) -> Result<(HashMap<String, Outcome>, Option<Text>), Text> {
+    let Some(bf) = &spec.black_friday else {
+        return Ok((HashMap::new(), None));
+    };
+    let checks: Vec<_> = spec
+        .checks
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                CheckKind::BlackFridayAlerts { .. } | CheckKind::BlackFridaySales
+            )
+        })
+        .collect();
+    let fail_all = |why: Text| {
+        checks
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    Outcome::fail(c.title.clone(), why.clone(), None),
+                )
+            })
+            .collect::<HashMap<_, _>>()
+    };
+    let Some(exe) = exe else {
+        let why = both(
+            "a Black Friday inicia um app só dela; com --url o avaliador não inicia o app",
+            "the Black Friday starts an app of its own; with --url the grader starts no app",
+        );
+        let skipped = checks
+            .iter()
+            .map(|c| (c.id.clone(), Outcome::skip(c.title.clone(), why.clone())))
+            .collect();
+        return Ok((skipped, None));
+    };
+    let (Some(rules), Some(backend)) = (rules, backend) else {
+        return Ok((HashMap::new(), None));
+    };
+    let graded = match (&rules.loaded, &rules.graded) {
+        (Ok(()), Some(g)) => g.as_str(),
+        (Err(why), _) => return Ok((fail_all(why.clone()), None)),
+        _ => {
+            return Ok((
+                fail_all(both("regras não carregadas", "rules not loaded")),
+                None,
+            ));
+        }
+    };
+    let dir = work.join("black-friday");
+    std::fs::create_dir_all(&dir).map_err(|e| both(e.to_string(), e.to_string()))?;
+    let port = crate::app::free_port().map_err(|e| both(e.to_string(), e.to_string()))?;
+    let prom = Prometheus::start(
+        backend,
+        crate::app::loopback(port),
+        true,
+        &dir,
+        Duration::from_secs(30),
+    )
+    .await?;
+    let loaded = async {
+        prom.write_file("regras.yml", graded)?;
+        prom.reload(&prom.base_config(&[prom.seen_path("regras.yml")], None))
+            .await
+    }
+    .await;
+    if let Err(why) = loaded {
+        prom.stop().await;
+        return Ok((fail_all(why), None));
+    }
+    let app = match App::start(
+        exe,
+        &dir.join("app.log"),
+        port,
+        opts.latency_scale,
+        opts.startup_timeout,
+        opts.isolation,
+    )
+    .await
+    {
+        Ok(app) => app,
+        Err(e) => {
+            prom.stop().await;
+            return Ok((fail_all(e.describe()), None));
+        }
+    };
+    // The payment fault ends once every alert the checks expect is firing.
+    let expected: Vec<String> = checks
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CheckKind::BlackFridayAlerts { order, .. } => Some(order.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let day = live(
+        &prom,
+        &app.url(""),
+        bf,
+        &expected,
+        port,
+        opts.charts.as_deref(),
+    )
+    .await;
+    prom.stop().await;
+    app.process.stop(Duration::from_secs(2)).await;
+    let day = match day {
+        Ok(d) => d,
+        Err(why) => return Ok((fail_all(why), None)),
+    };
+    let outcomes = checks
+        .iter()
+        .map(|c| {
+            let o = match &c.kind {
+                CheckKind::BlackFridayAlerts { order, quiet } => alerts_verdict(&day, order, quiet),
+                _ => sales_verdict(&day, bf),
+            };
+            (c.id.clone(), o)
+        })
+        .collect();
+    Ok((outcomes, day.note))
+}
+
+/// The three phases, the alerts watched throughout, then the business metrics read back.
+async fn live(
+    prom: &Prometheus,
+    base: &str,
+    bf: &BlackFridaySpec,
+    expected: &[String],
+    port: u16,
+    charts: Option<&Path>,
+) -> Result<Day, Text> {
+    prom.wait_target_up(Duration::from_secs(15)).await?;
+    let mut day = Day {
+        prices: prices(base).await?,
+        ..Day::default()
+    };
+    let start = Instant::now();
+    // `stop`: the phases are over; `fired`: every expected alert is firing.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (fired_tx, fired_rx) = watch::channel(false);
+    let watcher = watch_alerts(prom, start, stop_rx);
+    let phases = async {
+        let mut steps = Vec::new();
+        let mut sold: HashMap<u32, u64> = HashMap::new();
+        // 1. The surge.
+        for &users in &bf.users {
+            let from = unix_now();
+            let report = crate::workload::apply(base, &bf.step(users, 0.0, bf.seconds)).await?;
+            add_sales(&mut sold, &report, bf.everyday);
+            steps.push(Step {
+                users: u64::from(users),
+                start: from,
+                end: unix_now(),
+            });
+        }
+        // 2. The flash sale, one unit at a time until it sells out.
+        let flash_at = start.elapsed().as_secs_f64();
+        let from = unix_now();
+        *sold.entry(bf.flash).or_default() += flash_sale(base, bf.flash).await?;
+        steps.push(Step {
+            users: 1,
+            start: from,
+            end: unix_now(),
+        });
+        // 3. The payment fault, until the alerts expected fired (the watcher says) or the
+        // window is over.
+        let fault_at = start.elapsed().as_secs_f64();
+        let from = unix_now();
+        let users = bf.users.last().copied().unwrap_or(1);
+        let mut rx = fired_rx;
+        let done = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let load = bf.step(users, bf.taxa_erro, FAULT_WINDOW.as_secs_f64());
+        let report = crate::workload::apply_until(base, &load, done).await;
+        let _ = crate::workload::clear_faults(base).await;
+        add_sales(&mut sold, &report?, bf.everyday);
+        steps.push(Step {
+            users: u64::from(users),
+            start: from,
+            end: unix_now(),
+        });
+        Ok::<_, Text>((steps, sold, flash_at, fault_at))
+    };
+    let phases = async {
+        let r = phases.await;
+        let _ = stop_tx.send(true);
+        r
+    };
+    let (timeline, phases) = tokio::join!(watcher.run(expected, fired_tx), phases);
+    let (steps, sold, flash_at, fault_at) = phases?;
+    day.timeline = timeline;
+    day.flash_at = flash_at;
+    day.fault_at = fault_at;
+    day.sold = sold;
+    // The last scrape after the last sale.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (label, query) in business_queries(bf) {
+        let value = prom
+            .query_at(&query, unix_now())
+            .await
+            .and_then(|s| match s.as_slice() {
+                [one] => Ok(one.value),
+                [] => Err(both(
+                    format!("`{query}`: nenhuma série"),
+                    format!("`{query}`: no series"),
+                )),
+                _ => Err(both(
+                    format!("`{query}`: {} séries", s.len()),
+                    format!("`{query}`: {} series", s.len()),
+                )),
+            });
+        day.measured.push((label, value));
+    }
+    if let Some(dir) = charts {
+        day.note = Some(report(prom, base, port, steps, &dir.join("black-friday")).await);
+    }
+    Ok(day)
+}
+
+/// The catalogue's prices, as the shop lists them.
+async fn prices(base: &str) -> Result<HashMap<u32, f64>, Text> {
+    let failed = |e: String| {
+        both(
+            format!("GET /produtos falhou: {e}"),
+            format!("GET /produtos failed: {e}"),
+        )
+    };
+    let list: serde_json::Value = client()
+        .get(format!("{base}/produtos"))
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .json()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((u32::try_from(p["id"].as_u64()?).ok()?, p["preco"].as_f64()?)))
+        .collect())
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .no_proxy()
+        .build()
+        .expect("a client with no TLS and no proxy always builds")
+}
+
+/// Buys `produto` one unit at a time until the shop answers 409 (sold out); the sales made.
+async fn flash_sale(base: &str, produto: u32) -> Result<u64, Text> {
+    let http = client();
+    let body =
+        serde_json::json!({"produto_id": produto, "quantidade": 1, "metodo_pagamento": "pix"});
+    let mut sold = 0;
+    for _ in 0..MAX_FLASH_PURCHASES {
+        let r = http
+            .post(format!("{base}/checkout"))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| {
+                both(
+                    format!("POST /checkout falhou na venda relâmpago: {e}"),
+                    format!("POST /checkout failed in the flash sale: {e}"),
+                )
+            })?;
+        match r.status().as_u16() {
+            200 => sold += 1,
+            409 => return Ok(sold),
+            s => {
+                return Err(both(
+                    format!("POST /checkout respondeu {s} na venda relâmpago"),
+                    format!("POST /checkout answered {s} in the flash sale"),
+                ));
+            }
+        }
+    }
+    Err(both(
+        format!("o produto {produto} não esgotou em {MAX_FLASH_PURCHASES} compras"),
+        format!("product {produto} did not sell out in {MAX_FLASH_PURCHASES} purchases"),
+    ))
+}
+
+/// The checkouts a load run sold: its load buys only `produto`, one unit each.
+fn add_sales(sold: &mut HashMap<u32, u64>, report: &loadgen::Report, produto: u32) {
+    let ok = report
+        .endpoints
+        .iter()
+        .filter(|e| e.name == "POST /checkout")
+        .map(|e| e.statuses.get(&200).copied().unwrap_or(0))
+        .sum::<u64>();
+    *sold.entry(produto).or_default() += ok;
+}
+
+/// What the business metrics must read after the day: (label, query).
+fn business_queries(bf: &BlackFridaySpec) -> Vec<(String, String)> {
+    vec![
+        ("vendas".into(), "sum(ecommerce_vendas_total)".into()),
+        (
+            "flash".into(),
+            format!(
+                "sum(ecommerce_itens_vendidos_total{{produto_id=\"{}\"}})",
+                bf.flash
+            ),
+        ),
+        (
+            "everyday".into(),
+            format!(
+                "sum(ecommerce_itens_vendidos_total{{produto_id=\"{}\"}})",
+                bf.everyday
+            ),
+        ),
+        (
+            "estoque".into(),
+            format!(
+                "sum(ecommerce_estoque_produto{{produto_id=\"{}\"}})",
+                bf.flash
+            ),
+        ),
+        (
+            "receita".into(),
+            "sum(ecommerce_receita_reais_total)".into(),
+        ),
+    ]
+}
+
+/// Polls the alerts from `start` on, recording each alert's first time in each state.
+struct Watcher<'a> {
+    prom: &'a Prometheus,
+    start: Instant,
+    stop: watch::Receiver<bool>,
+}
+
+fn watch_alerts(prom: &Prometheus, start: Instant, stop: watch::Receiver<bool>) -> Watcher<'_> {
+    Watcher { prom, start, stop }
+}
+
+impl Watcher<'_> {
+    /// Until told to stop (the phases are over); tells `done` once every alert of `expected`
+    /// is firing, so the payment fault ends early.
+    async fn run(
+        mut self,
+        expected: &[String],
+        done: watch::Sender<bool>,
+    ) -> Vec<(f64, String, String)> {
+        let mut seen: Vec<(f64, String, String)> = Vec::new();
+        loop {
+            if let Ok(alerts) = self.prom.alerts().await {
+                let at = self.start.elapsed().as_secs_f64();
+                for a in alerts {
+                    if !seen.iter().any(|(_, n, s)| *n == a.name && *s == a.state) {
+                        seen.push((at, a.name, a.state));
+                    }
+                }
+            }
+            let all_fired = expected
+                .iter()
+                .all(|e| seen.iter().any(|(_, n, s)| n == e && s == "firing"));
+            if all_fired && !expected.is_empty() {
+                let _ = done.send(true);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = self.stop.wait_for(|s| *s) => break,
+            }
+        }
+        seen
+    }
+}
+
+fn first(day: &Day, alert: &str, state: Option<&str>) -> Option<f64> {
+    day.timeline
+        .iter()
+        .filter(|(_, n, s)| n == alert && state.is_none_or(|w| w == s))
+        .map(|(t, _, _)| *t)
+        .reduce(f64::min)
+}
+
+/// The alerts of `order` went active in that order and each fired; `quiet` never went active.
+fn alerts_verdict(day: &Day, order: &[String], quiet: &[String]) -> Outcome {
+    let expected = both(
+        format!(
+            "disparam nesta ordem: {}; e nunca ficam ativos: {}",
+            order.join(" → "),
+            quiet.join(", ")
+        ),
+        format!(
+            "fire in this order: {}; and never go active: {}",
+            order.join(" → "),
+            quiet.join(", ")
+        ),
+    );
+    // Times since the day began, "após/after Xs" as every timing of the reports.
+    let phases = both(
+        format!(
+            "venda relâmpago após {:.1}s, falha de pagamento após {:.1}s",
+            day.flash_at, day.fault_at
+        ),
+        format!(
+            "flash sale after {:.1}s, payment fault after {:.1}s",
+            day.flash_at, day.fault_at
+        ),
+    );
+    let lines: Vec<(String, String)> = order
+        .iter()
+        .map(|a| {
+            let active = first(day, a, None);
+            let firing = first(day, a, Some("firing"));
+            match (active, firing) {
+                (Some(p), Some(f)) => (
+                    format!("{a}: ativo após {p:.1}s, firing após {f:.1}s"),
+                    format!("{a}: active after {p:.1}s, firing after {f:.1}s"),
+                ),
+                (Some(p), None) => (
+                    format!("{a}: ativo após {p:.1}s, nunca firing"),
+                    format!("{a}: active after {p:.1}s, never firing"),
+                ),
+                _ => (format!("{a}: nunca ativo"), format!("{a}: never active")),
+            }
+        })
+        .collect();
+    let (pt, en): (Vec<String>, Vec<String>) = lines.into_iter().unzip();
+    let mut seen_pt = format!("{}; {}", phases.pt, pt.join("; "));
+    let mut seen_en = format!("{}; {}", phases.en, en.join("; "));
+    let all_fired = order
+        .iter()
+        .all(|a| first(day, a, Some("firing")).is_some());
+    let starts: Vec<Option<f64>> = order.iter().map(|a| first(day, a, None)).collect();
+    let in_order = starts.windows(2).all(|w| match (w[0], w[1]) {
+        (Some(a), Some(b)) => a <= b,
+        _ => true,
+    });
+    let noisy: Vec<&str> = quiet
+        .iter()
+        .filter(|q| first(day, q, None).is_some())
+        .map(String::as_str)
+        .collect();
+    if !noisy.is_empty() {
+        seen_pt += &format!("; ativos sem motivo: {}", noisy.join(", "));
+        seen_en += &format!("; active without cause: {}", noisy.join(", "));
+    }
+    let seen = both(seen_pt, seen_en);
+    if all_fired && in_order && noisy.is_empty() {
+        return Outcome::pass(expected, seen);
+    }
+    let cause = if !all_fired {
+        both(
+            "um alerta esperado não disparou: rode a expressão dele no Prometheus durante a mesma falha (o limiar, o `for:`, a métrica certa?)",
+            "an expected alert did not fire: run its expression in Prometheus during the same fault (the threshold, the `for:`, the right metric?)",
+        )
+    } else if !in_order {
+        both(
+            "os alertas dispararam fora da ordem em que os problemas começaram: um deles olha para a métrica errada, ou tem um limiar que qualquer carga alcança?",
+            "the alerts fired out of the order the problems began in: does one of them look at the wrong metric, or have a threshold any load reaches?",
+        )
+    } else {
+        both(
+            "um alerta disparou sem o problema dele: confira o limiar e o sentido da comparação",
+            "an alert fired without its problem: check the threshold and the comparison's direction",
+        )
+    };
+    Outcome::fail(expected, seen, Some(cause))
+}
+
+/// The business metrics read through Prometheus equal what the day sold.
+fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
+    let sold = |p: u32| day.sold.get(&p).copied().unwrap_or(0);
+    let price = |p: u32| day.prices.get(&p).copied().unwrap_or(0.0);
+    let (flash, everyday) = (sold(bf.flash), sold(bf.everyday));
+    let revenue = flash as f64 * price(bf.flash) + everyday as f64 * price(bf.everyday);
+    let wanted: HashMap<&str, f64> = [
+        ("vendas", (flash + everyday) as f64),
+        ("flash", flash as f64),
+        ("everyday", everyday as f64),
+        ("estoque", 0.0),
+        ("receita", revenue),
+    ]
+    .into_iter()
+    .collect();
+    // The figures depend on how fast the machine served the load: they show where they
+    // differ, not in what was expected.
+    let expected = both(
+        format!(
+            "pelo Prometheus, as vendas feitas: cada checkout 200 uma venda, as unidades de cada produto, o produto {} esgotado, a receita pelos preços do catálogo",
+            bf.flash
+        ),
+        format!(
+            "through Prometheus, the sales made: every checkout answered 200 a sale, the units of each product, product {} sold out, the revenue at the catalogue's prices",
+            bf.flash
+        ),
+    );
+    let queries = business_queries(bf);
+    let mut ok = true;
+    let (mut pt, mut en) = (Vec::new(), Vec::new());
+    for ((label, value), (_, query)) in day.measured.iter().zip(&queries) {
+        let want = wanted[label.as_str()];
+        match value {
+            Ok(v) if (v - want).abs() <= 1e-6 * want.abs().max(1.0) => {
+                pt.push(format!("ok {query}"));
+                en.push(format!("ok {query}"));
+            }
+            Ok(v) => {
+                ok = false;
+                pt.push(format!("ERRO {query} = {v} (esperado {want})"));
+                en.push(format!("WRONG {query} = {v} (expected {want})"));
+            }
+            Err(e) => {
+                ok = false;
+                pt.push(format!("ERRO {}", e.pt));
+                en.push(format!("WRONG {}", e.en));
+            }
+        }
+    }
+    let seen = both(pt.join("\n"), en.join("\n"));
+    if ok {
+        Outcome::pass(expected, seen)
+    } else {
+        Outcome::fail(
+            expected,
+            seen,
+            Some(both(
+                "cada checkout 200 é uma venda, com as unidades e o preço do produto; um checkout com erro ou recusado não conta",
+                "every checkout answered 200 is a sale, with the product's units and price; a failed or refused checkout does not count",
+            )),
+        )
+    }
+}
+
+/// Writes the day's correlation report into `dir`; the note says where, or why not.
+async fn report(prom: &Prometheus, base: &str, port: u16, steps: Vec<Step>, dir: &Path) -> Text {
+    let users = steps
+        .iter()
+        .flat_map(|s| [(s.start, s.users), (s.end, s.users)])
+        .collect();
+    let run = crate::correlation::Run {
+        url: base.to_string(),
+        description: "Black Friday: surge, flash sale, payment fault".into(),
+        port,
+        steps,
+        users,
+        window: Duration::from_secs(4),
+    };
+    match crate::correlation::write(prom.api(), &run, dir).await {
+        Ok(index) => both(
+            format!("Relatório da Black Friday: {}", index.display()),
+            format!("The Black Friday's report: {}", index.display()),
+        ),
+        Err(e) => both(
+            format!("Relatório da Black Friday: não escrito, {}", e.pt),
+            format!("The Black Friday's report: not written, {}", e.en),
+        ),
+    }
+}
+
+impl BlackFridaySpec {
+    /// One phase's load: `users` users for `seconds`, the day's mix, `taxa_erro` injected.
+    fn step(&self, users: u32, taxa_erro: f64, seconds: f64) -> LoadSpec {
+        LoadSpec {
+            users,
+            think_ms: self.think_ms,
+            seconds,
+            max_requests: None,
+            seed: self.seed,
+            mix: self.mix.clone(),
+            taxa_erro,
+            latencia_extra_ms: 0,
+        }
+    }
+}
