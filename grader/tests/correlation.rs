@@ -95,10 +95,13 @@ fn a_stepped_load_is_read_back_from_prometheus_step_by_step() {
         produto_6 < checkout_6 / 2.0 && produto_1 < checkout_1,
         "the product page does not queue for the gateway: {csv}"
     );
+    // With one connection the gateway is the bottleneck: busy all the time with 6 users,
+    // which is why their throughput is no higher than one user's.
     assert!(
-        value(1, "req_por_s") > 0.0 && value(2, "req_por_s") > value(1, "req_por_s"),
+        value(1, "req_por_s") > 0.0 && value(2, "req_por_s") > 0.0,
         "{csv}"
     );
+    assert!(value(2, "saturacao") >= 0.9, "{csv}");
 
     // The page and its charts.
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
