@@ -4,50 +4,8 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
+use common::running::run_solution;
 use common::{course_root, grader};
-
-/// A solution's binary, running on a free loopback port; killed when dropped.
-struct Running(Child, u16);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn run_solution(package: &str) -> Running {
-    let built = Command::new("cargo")
-        .args(["build", "-q", "-p", package])
-        .current_dir(course_root())
-        .status()
-        .unwrap();
-    assert!(built.success(), "cargo build -p {package}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(course_root().join("target/debug").join(package))
-        .env("PORT", port.to_string())
-        .env("LATENCY_SCALE", "0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "{package} never listened"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Running(child, port)
-}
 
 fn verdicts(report: &str) -> Vec<&str> {
     report
