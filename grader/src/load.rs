@@ -4,8 +4,8 @@
 //! Progress goes to stderr (one line rewritten in place on a terminal, a plain line every
 //! 5 s otherwise), the table and the summary to stdout. Exit: 0 when the load ran (even if
 //! requests failed: that is a result, not an error), 2 for wrong arguments (a host that is not
-//! this machine included), 4 when nothing answers at the URL, 130 on Ctrl-C (after printing
-//! what was measured).
+//! this machine included), 4 when nothing answers at the URL or, with `--report`, when its
+//! Prometheus does not scrape the app, 130 on Ctrl-C (after printing what was measured).
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -33,7 +33,8 @@ Actions of --mix: navegar (GET / or /produtos), produto, busca, carrinho, checko
 produto, carrinho and checkout can be pinned to a product: checkout:2=1.
 
 Exit codes: 0 the load ran (failed requests included), 2 wrong usage, 4 nothing answers at
-the URL, 130 interrupted (the table is printed first).")]
+the URL (or, with --report, its Prometheus does not scrape the app), 130 interrupted (the
+table is printed first).")]
 pub struct LoadArgs {
     /// The app's address: loopback only (127.0.0.1, ::1, localhost).
     #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:5000")]
