@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::bulk::html::esc;
 use crate::lang::{Text, both};
 use crate::prometheus::QueryApi;
 
@@ -469,13 +470,6 @@ fn page(run: &Run, readings: &[Reading], files: &[(&str, &str)], w: &str) -> Str
         run.port
     );
     h
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

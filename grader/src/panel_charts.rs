@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::bulk::html::esc;
 use crate::dashboard::{Dashboard, Panel, Target};
 use crate::lang::{Text, both};
 use crate::prometheus::Prometheus;
@@ -175,18 +176,11 @@ fn index(files: &[(String, String)]) -> String {
         let _ = writeln!(
             html,
             "<figure><img src=\"{file}\" alt=\"{t}\"><figcaption>{t}</figcaption></figure>",
-            t = escape(title)
+            t = esc(title)
         );
     }
     html.push_str("</body></html>\n");
     html
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -19,23 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{course_root, fixture};
+use common::{copy_dir, course_root, fixture};
 use serde_json::Value;
 
 const SOLUTION: &str = "solutions/ex2-metricas-negocio";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// ex2's solution in `dir/src`, with `edits` (file, from, to) applied, each `from` present.
 fn solution_with(dir: &Path, edits: &[(&str, &str, &str)]) {

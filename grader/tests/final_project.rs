@@ -8,9 +8,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{block, course_root, failed, grader};
+use common::{block, copy_dir, course_root, failed, grader};
 use grader::spec::Spec;
 
 const SOLUTION: &str = "solutions/final-black-friday";
@@ -19,7 +17,7 @@ const SOLUTION: &str = "solutions/final-black-friday";
 /// `(file, from, to)`, each `from` replaced once and required to be there.
 fn submission_with(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy(&course_root().join(SOLUTION), dir.path());
+    copy_dir(&course_root().join(SOLUTION), dir.path());
     for (file, from, to) in edits {
         let path = dir.path().join(file);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -30,19 +28,6 @@ fn submission_with(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     }
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn max() -> u32 {

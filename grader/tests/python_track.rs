@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{course_root, fixture, grader_python, path_with_python, python_bin_dir, redactions};
+use common::{
+    copy_dir, course_root, fixture, grader_python, path_with_python, python_bin_dir, redactions,
+};
 use grader::spec::{Spec, Track};
 
 fn verdicts(report: &str) -> Vec<&str> {
@@ -238,21 +240,6 @@ fn python_specs_keep_the_rust_check_ids() {
 fn readable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "__pycache__" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A class of two: ana hands in the Rust solution's crate, beto the Python reference with its

@@ -15,12 +15,10 @@ fn course_with(
 ) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let ex2 = common::mutated_solution("solutions/ex2-metricas-negocio", ex2_edits);
-    let their_ex2 = dir.path().join("exercises/ex2-metricas-negocio/src");
-    std::fs::create_dir_all(&their_ex2).unwrap();
-    for entry in std::fs::read_dir(ex2.path().join("src")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), their_ex2.join(entry.file_name())).unwrap();
-    }
+    common::copy_dir(
+        &ex2.path().join("src"),
+        &dir.path().join("exercises/ex2-metricas-negocio/src"),
+    );
     let answers = common::solution_file_with("solutions/ex7-carga/leitura.toml", answer_edits);
     let their_ex7 = dir.path().join("exercises/ex7-carga");
     std::fs::create_dir_all(&their_ex7).unwrap();

@@ -226,7 +226,8 @@ fn file_name(student: &str) -> String {
     }
 }
 
-fn esc(s: &str) -> String {
+/// `s` with HTML's special characters escaped, for text and attribute values.
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

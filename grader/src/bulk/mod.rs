@@ -29,7 +29,7 @@ use crate::prometheus::{self, BackendChoice};
 use crate::spec::Spec;
 
 mod gradebook;
-mod html;
+pub(crate) mod html;
 mod junit;
 
 use gradebook::{

@@ -20,6 +20,12 @@ pub fn course_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Copies the folder `from` to `to` (Python's `__pycache__` left out): a submission made from
+/// the course's files.
+pub fn copy_dir(from: &Path, to: &Path) {
+    grader::course::copy_tree(from, to, &["__pycache__"]).unwrap();
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
