@@ -27,6 +27,10 @@ export GRADER_TEST_ALERTMANAGER_IMAGE
 # ex8 runs a Pushgateway beside Prometheus; its Docker path uses the local image too.
 GRADER_TEST_PUSHGATEWAY_IMAGE=$(sed -n 's/^LOCAL_PUSHGATEWAY_IMAGE=//p' <<<"$stack_images")
 export GRADER_TEST_PUSHGATEWAY_IMAGE
+# The platform packages that run in containers (PrairieLearn's image, Gradescope's box) start
+# from a local base image made of this machine's Debian, Rust and Prometheus packages.
+GRADER_TEST_GRADER_BASE_IMAGE=$(scripts/build-grader-base.sh)
+export GRADER_TEST_GRADER_BASE_IMAGE
 # The Python track's Flask apps (python/) run in a venv made from PyPI (target/python-venv);
 # the grader's tests of that track put its python3 first on PATH.
 GRADER_TEST_PYTHON=$(scripts/python-venv.sh)

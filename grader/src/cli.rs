@@ -17,7 +17,9 @@ Exit codes:
   2  wrong usage (unknown option or exercise)
   3  the submission could not be graded: it does not build, or its app does not start
   4  the grader's environment is missing something (Prometheus, cargo, the course folder)
-  130 interrupted (Ctrl-C)";
+  130 interrupted (Ctrl-C)
+With --format classroom50 or prairielearn, 0 means the platform's document was written
+(whatever the score, even for a submission that could not be graded); 2, 4 and 130 as above.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,25 +60,9 @@ pub enum Command {
     /// Put load on the app like Locust (virtual users or a constant rate, loopback only) and
     /// print Locust's table at the end.
     Load(crate::load::LoadArgs),
-    /// Build a Gradescope autograder for an exercise (setup.sh, run_autograder and a copy of
-    /// the course, in OUT/gradescope-exN): zip the folder's contents and upload it. Or, with
-    /// `--student OUT`, the student edition of the course.
-    Package {
-        /// The exercise the autograder grades.
-        #[arg(long, value_name = "EXERCISE", required_unless_present = "student")]
-        gradescope: Option<String>,
-        /// Write the student edition of the course into OUT instead: exercises, book and
-        /// grader, without solutions and hidden checks (OUT must be new or empty).
-        #[arg(long, value_name = "OUT", conflicts_with = "gradescope")]
-        student: Option<PathBuf>,
-        /// Where to write it.
-        #[arg(long, value_name = "DIR", default_value = ".")]
-        out: PathBuf,
-        #[arg(long, value_enum)]
-        lang: Option<Lang>,
-        #[arg(long, value_name = "DIR", env = "COURSE_ROOT")]
-        course: Option<PathBuf>,
-    },
+    /// Package an exercise's autograder for a course platform (Gradescope, Classroom 50,
+    /// PrairieLearn), or write the student edition of the course.
+    Package(crate::package::PackageArgs),
     /// Grade an exercise again each time you save one of its files; `h` opens the next
     /// hint, `r` grades again, `q` quits.
     Watch(crate::watch::WatchArgs),
@@ -132,9 +118,14 @@ pub struct GradeArgs {
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
 
-    /// Report format.
+    /// Report format: the readable report, or the document a course platform reads.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Write the platform's document (`--format json|classroom50|prairielearn`) to FILE, and
+    /// the readable report to stdout. Without it the document goes to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -242,8 +233,21 @@ pub enum Format {
     /// A readable report.
     Text,
     /// Gradescope's results.json.
+    #[value(alias = "gradescope")]
     Json,
-    /// For GitHub Classroom: the readable report, then `Points X/Y` (also as the annotation
-    /// GitHub Classroom reads the grade from; see classroom/LEIA-ME.md).
-    Classroom,
+    /// Classroom 50's result.json (the runner's CLASSROOM, ASSIGNMENT, SUBMISSION_TAG,
+    /// COMMIT_URL, RELEASE_URL and OWNER or USERNAME must be set). A submission that cannot
+    /// be graded is a result too: the exit code is 0 whenever the file was written.
+    Classroom50,
+    /// PrairieLearn's results.json (`gradable: false` when the submission does not build or
+    /// its app never starts). The exit code is 0 whenever the file was written.
+    Prairielearn,
+}
+
+impl Format {
+    /// Whether the platform reads the grade from the document alone, so any exit but 0 means
+    /// the grader itself could not run (Classroom 50's and PrairieLearn's contracts).
+    pub fn document_only(self) -> bool {
+        matches!(self, Format::Classroom50 | Format::Prairielearn)
+    }
 }

@@ -25,6 +25,7 @@ pub mod manifest;
 pub mod node_exporter;
 pub mod package;
 pub mod panel_charts;
+pub mod platforms;
 pub mod process;
 pub mod progress;
 pub mod promconfig;
@@ -80,19 +81,7 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Some(Command::Bulk(args)) => bulk::run(args).await,
         Some(Command::Load(args)) => load::run(args).await,
-        Some(Command::Package {
-            gradescope,
-            student,
-            out,
-            lang,
-            course,
-        }) => package::run(
-            gradescope.as_deref(),
-            student.as_deref(),
-            &out,
-            lang.unwrap_or_else(Lang::from_env),
-            course.as_deref(),
-        ),
+        Some(Command::Package(args)) => package::run(args),
         Some(Command::Watch(args)) => watch::run(args).await,
         Some(Command::Hint(args)) => hints::run(args),
         Some(Command::Reset {
@@ -288,6 +277,28 @@ async fn grade_command(args: GradeArgs) -> u8 {
         );
         return exit::USAGE;
     }
+    if args.out.is_some() && args.format == Format::Text {
+        eprintln!(
+            "grader: {}",
+            lang.t(
+                "--out grava o documento de uma plataforma: use com --format json, classroom50 ou prairielearn",
+                "--out writes a platform's document: use it with --format json, classroom50 or prairielearn"
+            )
+        );
+        return exit::USAGE;
+    }
+    // Who is being graded comes from Classroom 50's runner: without it no valid result can be
+    // written, so say so before building anything.
+    let classroom50 = match args.format {
+        Format::Classroom50 => match platforms::classroom50::Submission::from_env() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("grader: --format classroom50: {e}");
+                return exit::USAGE;
+            }
+        },
+        _ => None,
+    };
     let which = match (args.solution, args.path) {
         (true, _) => Which::Solution,
         (false, Some(p)) => Which::Path(p),
@@ -333,10 +344,35 @@ async fn grade_command(args: GradeArgs) -> u8 {
     {
         eprintln!("grader: {}: {e}", progress::STATE_FILE);
     }
-    match args.format {
-        Format::Text => print!("{}", report.render_text(lang)),
-        Format::Json => println!("{:#}", report.to_gradescope(lang)),
-        Format::Classroom => print!("{}", report.render_classroom(lang)),
+    let text = report.render_text(lang);
+    let document = match args.format {
+        Format::Text => None,
+        Format::Json => Some(report.to_gradescope(lang)),
+        Format::Classroom50 => classroom50.as_ref().map(|submission| {
+            platforms::classroom50::result(&report, submission, lang, std::time::SystemTime::now())
+        }),
+        Format::Prairielearn => Some(platforms::prairielearn::results(&report, &text, lang)),
+    };
+    match (document, &args.out) {
+        (None, _) => print!("{text}"),
+        (Some(doc), None) => println!("{doc:#}"),
+        (Some(doc), Some(file)) => {
+            let written = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(file, format!("{doc:#}\n")));
+            if let Err(e) = written {
+                eprintln!("grader: {}: {e}", file.display());
+                return exit::ENVIRONMENT;
+            }
+            print!("{text}");
+        }
+    }
+    // These platforms read the grade from the document; any other exit is the grader's own
+    // failure.
+    if args.format.document_only() {
+        return exit::FULL_MARKS;
     }
     if report.ungradable.is_some() {
         exit::UNGRADABLE

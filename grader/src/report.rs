@@ -1,5 +1,6 @@
 //! The result of grading one submission, and its two renderings: a readable report and
-//! Gradescope's `results.json`.
+//! Gradescope's `results.json` (the other platforms' documents are made from it in
+//! `crate::platforms`).
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -46,6 +47,28 @@ impl CheckResult {
     pub fn score(&self) -> u32 {
         if self.passed { self.max_score } else { 0 }
     }
+
+    /// What the check says beyond passing or not, one `label: text` line each, in the order a
+    /// student reads them: the note, then (with `details`, for a failed check) expected, seen
+    /// and the hint.
+    pub fn feedback_lines(&self, lang: Lang, details: bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(n) = &self.note {
+            lines.push(format!("{} {}", lang.t("nota:", "note:"), n.get(lang)));
+        }
+        if details {
+            for (label, text) in [
+                (lang.t("esperado:", "expected:"), &self.expected),
+                (lang.t("visto:", "seen:"), &self.seen),
+                (lang.t("dica:", "hint:"), &self.hint),
+            ] {
+                if let Some(t) = text {
+                    lines.push(format!("{label} {}", t.get(lang)));
+                }
+            }
+        }
+        lines
+    }
 }
 
 impl Report {
@@ -78,31 +101,6 @@ impl Report {
                 .map(|c| c.max_score)
                 .sum(),
         })
-    }
-
-    /// For GitHub Classroom (`--format classroom`): the readable report, then `Points X/Y`,
-    /// also as the notice annotation GitHub Classroom reads the grade from (the workflow
-    /// command `::notice`, which GitHub Actions turns into an annotation of the run). The
-    /// report quotes the student's own output (a compiler error, the app's log), so workflow
-    /// commands are off while it prints: nothing in it can pose as the grade.
-    pub fn render_classroom(&self, lang: Lang) -> String {
-        use std::hash::BuildHasher;
-        let token = format!(
-            "grader-{:016x}",
-            std::collections::hash_map::RandomState::new().hash_one(self.elapsed)
-        );
-        let points = format!("Points {}/{}", self.score(), self.max_score());
-        let mut out = format!("::stop-commands::{token}\n");
-        out.push_str(&self.render_text(lang));
-        let _ = writeln!(out, "::{token}::");
-        let _ = writeln!(out, "{points}");
-        let _ = writeln!(out, "::notice title=Autograding complete::{points}");
-        let _ = writeln!(
-            out,
-            "::notice title=Autograding report::{}",
-            json!({ "totalPoints": self.score(), "maxPoints": self.max_score() })
-        );
-        out
     }
 
     pub fn full_marks(&self) -> bool {
@@ -233,26 +231,8 @@ impl Report {
                         "visibility": visibility(c),
                     });
                 }
-                let mut output = Vec::new();
-                if let Some(n) = &c.note {
-                    output.push(format!("{} {}", lang.t("nota:", "note:"), n.get(lang)));
-                }
                 // A hidden check's test is the instructor's record of what was drawn.
-                if !c.passed || c.hidden {
-                    if let Some(e) = &c.expected {
-                        output.push(format!(
-                            "{} {}",
-                            lang.t("esperado:", "expected:"),
-                            e.get(lang)
-                        ));
-                    }
-                    if let Some(s) = &c.seen {
-                        output.push(format!("{} {}", lang.t("visto:", "seen:"), s.get(lang)));
-                    }
-                    if let Some(h) = &c.hint {
-                        output.push(format!("{} {}", lang.t("dica:", "hint:"), h.get(lang)));
-                    }
-                }
+                let output = c.feedback_lines(lang, !c.passed || c.hidden);
                 json!({
                     "name": format!("{}: {}", c.id, c.title.get(lang)),
                     "score": c.score(),

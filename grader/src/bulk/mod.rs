@@ -46,6 +46,8 @@ Outputs (in OUT, default DIR/../<exercise>-results):
   <student>/results.json  Gradescope's results.json, with `extra_data` {student, status, reason, checks,
                           hidden_seed}; with --hidden, each hidden check is a test of visibility `hidden`
   <student>/report.txt    the readable report
+  <student>/classroom50-result.json    with --classroom50 NAME: Classroom 50's result.json
+  <student>/prairielearn-results.json  with --prairielearn: PrairieLearn's results.json
   grades.csv              student, score, max_score, status (graded|ungradable|error), one column per check
   summary.json            per student: score, max_score, status, reason; totals; the hidden checks
 
@@ -83,6 +85,15 @@ pub struct BulkArgs {
     /// Grade again the students that already have results.
     #[arg(long)]
     pub force: bool,
+
+    /// Also write each student's Classroom 50 `result.json` (`classroom50-result.json`) for
+    /// this classroom; the assignment is the exercise's id, the owner the folder's name.
+    #[arg(long, value_name = "CLASSROOM")]
+    pub classroom50: Option<String>,
+
+    /// Also write each student's PrairieLearn `results.json` (`prairielearn-results.json`).
+    #[arg(long)]
+    pub prairielearn: bool,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -173,6 +184,8 @@ pub async fn run(args: BulkArgs) -> u8 {
         opts,
         out: out.clone(),
         lang,
+        classroom50: args.classroom50.clone(),
+        prairielearn: args.prairielearn,
     });
     let outcome = grade_all(&ctx, students, jobs, args.force).await;
 
@@ -207,6 +220,9 @@ struct Ctx {
     opts: Options,
     out: PathBuf,
     lang: Lang,
+    /// The classroom of the Classroom 50 results to write, if any.
+    classroom50: Option<String>,
+    prairielearn: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,14 +380,38 @@ async fn grade_one(ctx: &Ctx, student: &str, path: PathBuf) -> Result<Row, EnvEr
             .map_err(|e| EnvError::Io(std::io::Error::other(e.to_string())))?,
         None => ctx.spec.clone(),
     };
+    let folder = match &opts.which {
+        Which::Path(p) => p.display().to_string(),
+        _ => String::new(),
+    };
     let report = grade::grade(&ctx.course, &spec, &opts).await?;
     let (results, row) = results_json(&report, student, ctx.lang);
     let dir = ctx.out.join(student);
     std::fs::create_dir_all(&dir)?;
-    write_atomic(
-        &dir.join("report.txt"),
-        report.render_text(ctx.lang).as_bytes(),
-    )?;
+    let text = report.render_text(ctx.lang);
+    write_atomic(&dir.join("report.txt"), text.as_bytes())?;
+    if let Some(classroom) = &ctx.classroom50 {
+        let submission = crate::platforms::classroom50::Submission::for_bulk(
+            classroom, &spec.id, student, &folder,
+        );
+        let doc = crate::platforms::classroom50::result(
+            &report,
+            &submission,
+            ctx.lang,
+            std::time::SystemTime::now(),
+        );
+        write_atomic(
+            &dir.join("classroom50-result.json"),
+            format!("{doc:#}\n").as_bytes(),
+        )?;
+    }
+    if ctx.prairielearn {
+        let doc = crate::platforms::prairielearn::results(&report, &text, ctx.lang);
+        write_atomic(
+            &dir.join("prairielearn-results.json"),
+            format!("{doc:#}\n").as_bytes(),
+        )?;
+    }
     // Last: its presence means this student is done.
     write_atomic(
         &dir.join("results.json"),

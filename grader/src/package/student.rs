@@ -1,5 +1,5 @@
 //! `grader package --student OUT`: the student edition of the course, the copy instructors
-//! hand out (or make the GitHub Classroom template from). It has the exercises, the book, the
+//! hand out (or make a Classroom 50 assignment's template from). It has the exercises, the book, the
 //! grader, the crates they need and the scripts a student runs, and none of what would give
 //! answers away or only serves instructors:
 //!

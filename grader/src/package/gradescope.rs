@@ -8,71 +8,14 @@
 
 use std::path::{Path, PathBuf};
 
+use super::{APT_PACKAGES, COURSE_SKIPPED, write_script};
 use crate::course::Course;
-use crate::exit;
-use crate::lang::Lang;
 use crate::spec::Spec;
 
-pub mod student;
-
-/// `grader package`: a Gradescope autograder for the exercise `autograder`, or the student edition in
-/// `student`; prints where it went.
-pub fn run(
-    autograder: Option<&str>,
-    student: Option<&Path>,
-    out: &Path,
-    lang: Lang,
-    course: Option<&Path>,
-) -> u8 {
-    let spec = match autograder.map(|id| crate::load_spec(None, Some(id), lang)) {
-        Some(Ok(s)) => Some(s),
-        Some(Err(code)) => return code,
-        None => None,
-    };
-    let course = match crate::locate_course(course) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let written = match (spec, student) {
-        (Some(spec), _) => {
-            gradescope(&course, &spec, out).map_err(|e| format!("{}: {e}", out.display()))
-        }
-        (None, Some(dir)) => student::write(&course, dir).map(|edition| {
-            eprintln!(
-                "{} {}",
-                lang.t("deixado de fora:", "left out:"),
-                edition.left_out.join(", ")
-            );
-            for n in &edition.notes {
-                eprintln!("grader: {n}");
-            }
-            edition.dir
-        }),
-        (None, None) => return exit::USAGE,
-    };
-    match written {
-        Ok(dir) => {
-            println!("{}", dir.display());
-            exit::FULL_MARKS
-        }
-        Err(e) => {
-            eprintln!("grader: {e}");
-            exit::ENVIRONMENT
-        }
-    }
-}
-
-/// Folders of the course the autograder does not need (build output, history, the book, the
-/// grader's own state), wherever they are.
-const SKIPPED: &[&str] = &["target", ".git", ".grader", "book"];
-
 /// Writes the autograder of `spec` into `out/gradescope-<id>`; its path.
-pub fn gradescope(course: &Course, spec: &Spec, out: &Path) -> std::io::Result<PathBuf> {
-    let dir = out.join(format!("gradescope-{}", spec.id));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
-    }
-    crate::course::copy_tree(&course.root, &dir.join("curso"), SKIPPED)?;
+pub fn write(course: &Course, spec: &Spec, out: &Path) -> std::io::Result<PathBuf> {
+    let dir = super::fresh_dir(out, "gradescope", &spec.id)?;
+    crate::course::copy_tree(&course.root, &dir.join("curso"), COURSE_SKIPPED)?;
     write_script(&dir.join("setup.sh"), &setup_sh(spec))?;
     write_script(&dir.join("run_autograder"), &run_autograder(spec))?;
     std::fs::write(dir.join("LEIA-ME.txt"), readme(spec))?;
@@ -83,21 +26,22 @@ fn setup_sh(spec: &Spec) -> String {
     format!(
         r#"#!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder image (Ubuntu, as root, online).
-# It installs Prometheus, Alertmanager, the Pushgateway (ex8) and Rust, builds the grader,
+# It installs Prometheus, Alertmanager, the Pushgateway (ex8), the Node Exporter (final) and
+# Rust, builds the grader,
 # and builds the reference of {id} once so that the dependencies every submission needs are
 # already compiled.
 set -euo pipefail
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  ca-certificates curl build-essential pkg-config libssl-dev prometheus prometheus-alertmanager \
-  prometheus-pushgateway >/dev/null
+  ca-certificates curl build-essential {apt} >/dev/null
 curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
 . "$HOME/.cargo/env"
 cd /autograder/source/curso
 cargo build --release -p grader
 target/release/grader {id} --solution --backend native --course . >/dev/null || true
 "#,
-        id = spec.id
+        id = spec.id,
+        apt = APT_PACKAGES.join(" ")
     )
 }
 
@@ -143,14 +87,4 @@ fn readme(spec: &Spec) -> String {
         title = spec.title.pt,
         starter = spec.starter.display()
     )
-}
-
-fn write_script(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
-    }
-    Ok(())
 }
