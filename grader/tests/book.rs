@@ -6,7 +6,9 @@
 //! - every exercise of the grader has its page (and its solution page right under it) in
 //!   `SUMMARY.md`, and no page describes an exercise the grader does not have;
 //! - every exercise page's check table lists exactly the checks of the spec: same ids, same
-//!   points, same Portuguese titles, same order.
+//!   points, same Portuguese titles, same order;
+//! - every figure in `book/src/img` is shown by a page, with Portuguese alt text, and every
+//!   lesson page has at least one figure.
 //!
 //! These read the Markdown sources only, so they run without mdBook. `scripts/book.sh`
 //! builds the book and then runs them again with `BOOK_HTML_DIR` set, which adds one more
@@ -502,6 +504,163 @@ fn spec_rows(spec: &Spec) -> Vec<Row> {
         .collect()
 }
 
+// ---------------------------------------------------------------------------------------
+// Figures
+// ---------------------------------------------------------------------------------------
+
+/// Images shown by a page: `(line number, alt text, target)`, from `![alt](target)` and
+/// `<img ... src="..." alt="...">` in the prose.
+fn images(md: &str) -> Vec<(usize, String, String)> {
+    let markdown = Regex::new(r#"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"#).unwrap();
+    let tag = Regex::new(r"<img\s[^>]*>").unwrap();
+    let attr = |tag: &str, name: &str| {
+        Regex::new(&format!(r#"\s{name}="([^"]*)""#))
+            .unwrap()
+            .captures(tag)
+            .map(|c| c[1].to_string())
+    };
+    let mut out = Vec::new();
+    for (i, line) in prose(md).iter().enumerate() {
+        for c in markdown.captures_iter(line) {
+            out.push((i + 1, c[1].trim().to_string(), c[2].to_string()));
+        }
+        for t in tag.find_iter(line) {
+            if let Some(src) = attr(t.as_str(), "src") {
+                let alt = attr(t.as_str(), "alt").unwrap_or_default();
+                out.push((i + 1, alt.trim().to_string(), src));
+            }
+        }
+    }
+    out
+}
+
+/// Words that English alt text almost never has and Portuguese alt text almost always does.
+const PORTUGUESE_WORDS: &[&str] = &[
+    "de", "do", "da", "dos", "das", "em", "no", "na", "nos", "nas", "com", "um", "uma", "que",
+    "por", "para", "ao", "é", "e", "o", "os", "as", "cada", "sem", "até",
+];
+
+/// Why an alt text does not describe its figure to a reader who cannot see it, if it does not.
+fn alt_problem(alt: &str, target: &str) -> Option<String> {
+    let file = Path::new(target)
+        .file_name()
+        .map_or(target.to_string(), |f| f.to_string_lossy().into_owned());
+    let stem = Path::new(&file)
+        .file_stem()
+        .map_or(file.clone(), |s| s.to_string_lossy().into_owned());
+    let words: Vec<String> = alt
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if alt.is_empty() {
+        Some("has no alt text".into())
+    } else if alt == file || alt == stem || alt == target {
+        Some(format!("has the file name `{alt}` for alt text"))
+    } else if words.len() < 4 || !words.iter().any(|w| PORTUGUESE_WORDS.contains(&w.as_str())) {
+        Some(format!(
+            "has alt text `{alt}`, which does not read as a Portuguese description"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Problems with the figures of the book under `src`: images no page shows, pages showing
+/// images that are not there, alt texts that say nothing, lesson pages with no figure, and
+/// figure files that are not what a book can ship (an SVG without `viewBox`, with a script
+/// or an external reference; a PNG over 200 KB).
+fn figure_problems(src: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut shown: HashSet<PathBuf> = HashSet::new();
+    let mut with_figure: HashSet<PathBuf> = HashSet::new();
+    for page in markdown_files(src) {
+        let md = read(&src.join(&page));
+        for (line, alt, target) in images(&md) {
+            if is_external(&target) {
+                problems.push(format!(
+                    "{}:{line}: `{target}`: figures live in book/src/img, not on the web",
+                    page.display()
+                ));
+                continue;
+            }
+            let resolved = normalize(&page.parent().unwrap_or(Path::new("")).join(&target));
+            if !src.join(&resolved).is_file() {
+                problems.push(format!(
+                    "{}:{line}: shows book/src/{}, which does not exist",
+                    page.display(),
+                    resolved.display()
+                ));
+            }
+            if let Some(p) = alt_problem(&alt, &target) {
+                problems.push(format!("{}:{line}: `{target}` {p}", page.display()));
+            }
+            shown.insert(resolved);
+            with_figure.insert(page.clone());
+        }
+    }
+    if let Ok(entries) = fs::read_dir(src.join("img")) {
+        let mut files: Vec<PathBuf> = entries
+            .map(|e| e.expect("readable directory entry").path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            let relative = file.strip_prefix(src).expect("under src").to_path_buf();
+            let name = relative.display();
+            if !shown.contains(&relative) {
+                problems.push(format!(
+                    "book/src/{name} is shown by no page: reference it or delete it"
+                ));
+            }
+            match file.extension().and_then(|e| e.to_str()) {
+                Some("svg") => {
+                    let svg = read(&file);
+                    if !svg.contains("viewBox=") {
+                        problems.push(format!(
+                            "book/src/{name} has no viewBox, so it does not scale"
+                        ));
+                    }
+                    if svg.contains("<script") || svg.contains("href=\"http") {
+                        problems.push(format!(
+                            "book/src/{name} has a script or an external reference"
+                        ));
+                    }
+                }
+                Some("png") => {
+                    let size = fs::metadata(&file).expect("readable file").len();
+                    if size > 200 * 1024 {
+                        problems.push(format!(
+                            "book/src/{name} has {} KB: keep figures under 200 KB",
+                            size / 1024
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for page in lesson_pages(&read(&src.join("SUMMARY.md"))) {
+        if !with_figure.contains(&page) {
+            problems.push(format!(
+                "book/src/{} is a lesson page with no figure: show its main idea in one",
+                page.display()
+            ));
+        }
+    }
+    problems
+}
+
+/// The lesson pages of `SUMMARY.md`: every page but the exercises and their solutions, which
+/// live under `exercicios/`.
+fn lesson_pages(summary: &str) -> Vec<PathBuf> {
+    summary_entries(summary)
+        .into_iter()
+        .map(PathBuf::from)
+        .filter(|p| !p.starts_with("exercicios"))
+        .collect()
+}
+
 fn fail_on(what: &str, problems: &[String]) {
     assert!(
         problems.is_empty(),
@@ -752,6 +911,66 @@ fn the_checks_catch_what_they_are_there_for() {
     let p = table_problems(&check_table(swapped).unwrap(), &expected);
     assert!(p.len() == 1 && p[0].contains("order"), "{p:?}");
     assert!(check_table("sem tabela").is_err());
+}
+
+#[test]
+fn every_figure_is_shown_described_and_every_lesson_has_one() {
+    fail_on(
+        "figures of the book (every file in book/src/img shown by a page, with alt text in \
+         Portuguese that describes it; every lesson page with at least one figure)",
+        &figure_problems(&book_src()),
+    );
+}
+
+#[test]
+fn the_figure_checks_catch_what_they_are_there_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("img")).unwrap();
+    fs::create_dir_all(src.join("exercicios")).unwrap();
+    fs::write(
+        src.join("SUMMARY.md"),
+        "# Resumo\n\n- [Com figura](com.md)\n- [Sem figura](sem.md)\n  \
+         - [Exercício](exercicios/ex1.md)\n",
+    )
+    .unwrap();
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"></svg>";
+    for name in ["boa.svg", "orfa.svg", "vazia.svg", "nome.svg", "ingles.svg"] {
+        fs::write(src.join("img").join(name), svg).unwrap();
+    }
+    fs::write(
+        src.join("img/sem-viewbox.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>x()</script></svg>",
+    )
+    .unwrap();
+    fs::write(
+        src.join("com.md"),
+        "# Com figura\n\n\
+         ![A loja expõe as métricas e o Prometheus as coleta](img/boa.svg)\n\
+         ![](img/vazia.svg)\n![nome.svg](img/nome.svg)\n\
+         ![Latency against users](img/ingles.svg)\n\
+         ![Um gráfico que ainda não existe no livro](img/falta.png)\n\
+         <img src=\"img/sem-viewbox.svg\" alt=\"O mesmo desenho sem a caixa de visão\">\n\
+         `![não é figura](img/codigo.svg)`\n",
+    )
+    .unwrap();
+    fs::write(src.join("sem.md"), "# Sem figura\n\nSó texto.\n").unwrap();
+    fs::write(src.join("exercicios/ex1.md"), "# Exercício\n\nSó texto.\n").unwrap();
+
+    let p = figure_problems(&src);
+    let has = |needle: &str| p.iter().any(|x| x.contains(needle));
+    assert!(has("img/orfa.svg is shown by no page"), "{p:#?}");
+    assert!(has("`img/vazia.svg` has no alt text"), "{p:#?}");
+    assert!(has("`img/nome.svg` has the file name"), "{p:#?}");
+    assert!(has("`img/ingles.svg` has alt text `Latency"), "{p:#?}");
+    assert!(
+        has("book/src/img/falta.png, which does not exist"),
+        "{p:#?}"
+    );
+    assert!(has("sem-viewbox.svg has no viewBox"), "{p:#?}");
+    assert!(has("sem-viewbox.svg has a script"), "{p:#?}");
+    assert!(has("sem.md is a lesson page with no figure"), "{p:#?}");
+    assert_eq!(p.len(), 8, "{p:#?}");
 }
 
 /// With `BOOK_HTML_DIR` set to a built book (`scripts/book.sh` does it), the heading ids
