@@ -158,7 +158,9 @@ fn copy(
         let name = entry.file_name();
         let rel = rel.join(&name);
         let kind = entry.file_type()?;
-        if kind.is_dir() && NEVER.iter().any(|n| name == *n) {
+        // Whatever their kind: in a git worktree or a submodule `.git` is a file that points
+        // at the course's own repository, and the edition's `git init` would commit into it.
+        if NEVER.iter().any(|n| name == *n) {
             continue;
         }
         let solution_page =
@@ -446,6 +448,19 @@ fn find_left_out(out: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dot_git_file_is_never_copied_so_the_edition_is_a_repository_of_its_own() {
+        let course = tempfile::tempdir().unwrap();
+        std::fs::write(course.path().join(".git"), "gitdir: /elsewhere/.git/worktrees/x\n").unwrap();
+        std::fs::create_dir_all(course.path().join("src/.git")).unwrap();
+        std::fs::write(course.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let mut skipped = BTreeSet::new();
+        copy(course.path(), out.path(), Path::new(""), &BTreeSet::new(), &mut skipped).unwrap();
+        assert!(out.path().join("src/main.rs").is_file());
+        assert!(!out.path().join(".git").exists() && !out.path().join("src/.git").exists());
+    }
 
     #[test]
     fn links_to_missing_pages_become_their_text_and_others_stay() {
