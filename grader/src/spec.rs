@@ -281,6 +281,8 @@ pub enum CheckKind {
         alert: String,
         fire: Vec<crate::rules::InputSeries>,
         quiet: Vec<crate::rules::InputSeries>,
+        /// Series exactly on the threshold, where the alert must stay quiet too.
+        boundary: Option<crate::rules::Boundary>,
     },
     /// A live scenario in an app and a Prometheus of its own: under the spec's load and no
     /// fault no alert is active; then under this fault `alert` goes pending and firing within
