@@ -674,6 +674,9 @@ pub struct Expect {
     pub value: Option<f64>,
     /// Lies within [min, max].
     pub between: Option<[f64; 2]>,
+    /// Moved by an amount within [min, max]: for a `_sum` whose observations the grader
+    /// caused, the plausible range of what they measured, in the metric's base unit.
+    pub delta_between: Option<[f64; 2]>,
     /// At most this many samples match.
     pub max_series: Option<usize>,
 }
@@ -1059,7 +1062,11 @@ impl Spec {
                 }
             }
             if let CheckKind::Delta { expect, requests } = &c.kind {
-                if requests.is_empty() && expect.iter().any(|e| e.delta.is_some()) {
+                if requests.is_empty()
+                    && expect
+                        .iter()
+                        .any(|e| e.delta.is_some() || e.delta_between.is_some())
+                {
                     return Err(format!(
                         "check `{}` expects a delta but makes no request",
                         c.id
@@ -1071,11 +1078,12 @@ impl Spec {
                         e.delta.is_some(),
                         e.value.is_some(),
                         e.between.is_some(),
+                        e.delta_between.is_some(),
                         e.max_series.is_some(),
                     ];
                     if set.iter().filter(|b| **b).count() != 1 {
                         return Err(format!(
-                            "check `{}`: each expect needs exactly one of delta, value, between, max_series",
+                            "check `{}`: each expect needs exactly one of delta, value, between, delta_between, max_series",
                             c.id
                         ));
                     }
