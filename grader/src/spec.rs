@@ -263,6 +263,11 @@ pub enum CheckKind {
         reference: String,
         #[serde(default)]
         by: Vec<String>,
+        /// With a stepped load: evaluated at the end of every step instead of once after the
+        /// load, so a query that only agrees at one moment (an instant value where a step's
+        /// average is asked) does not pass by chance.
+        #[serde(default)]
+        each_step: bool,
     },
     /// The student's reading of a stepped load (`question` in the answers file) agrees with
     /// what Prometheus measured step by step (see [`Measure`]).
