@@ -112,6 +112,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         notes,
         elapsed: Duration::ZERO,
         hidden_seed: spec.hidden_seed,
+        course: Some(course.root.clone()),
     };
     let work = tempfile::Builder::new().prefix("grader-").tempdir()?;
     let submission = match course.submission(spec, &opts.which) {
