@@ -277,3 +277,32 @@ fn durations_observed_in_milliseconds_lose_the_points_with_a_hint_about_base_uni
         run.stdout
     );
 }
+
+#[test]
+fn in_a_container_an_app_on_its_own_loopback_is_told_to_bind_to_bind() {
+    // The address fixed at 127.0.0.1, whatever BIND says.
+    let sub = mutated_solution(
+        "solutions/ex1-metricas-http",
+        &[(
+            "main.rs",
+            "let config = loja::Config::parse();",
+            "let mut config = loja::Config::parse();\n    config.bind = std::net::IpAddr::from([127, 0, 0, 1]);",
+        )],
+    );
+    let run = grade_path("ex1", sub.path(), &["--isolation", "container"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("on the container's own 127.0.0.1 only, where nothing outside reaches it")
+            && run
+                .stdout
+                .contains("the address in the BIND variable (0.0.0.0 in the container)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("did not open its port"),
+        "{}",
+        run.stdout
+    );
+}
