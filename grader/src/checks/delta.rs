@@ -46,7 +46,15 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
         } else if let Some([lo, hi]) = e.delta_between {
             let moved = now - sum(&before, &sel);
             let ok = (lo..=hi).contains(&moved);
-            unit_slip |= !ok && in_base_units(&sel.name);
+            // Nothing observed at all (no _count moved either) is not a unit mistake.
+            let observed = moved != 0.0 || {
+                let count = Selector {
+                    name: sel.name.replace("_sum", "_count"),
+                    labels: sel.labels.clone(),
+                };
+                sum(&after, &count) > sum(&before, &count)
+            };
+            unit_slip |= !ok && observed && in_base_units(&sel.name);
             (
                 ok,
                 format!("{sel}: variou {moved} (esperado entre {lo} e {hi})"),
