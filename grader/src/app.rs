@@ -27,6 +27,12 @@ pub enum StartError {
         after: Duration,
         output: String,
     },
+    /// In a container, it listens on `port` on the container's own loopback only: nothing
+    /// outside the container can reach it.
+    LoopbackOnly {
+        port: u16,
+        output: String,
+    },
     /// Not the submission's fault: the isolation it was to run in failed (no engine).
     Environment(Text),
 }
@@ -48,6 +54,14 @@ impl StartError {
                     ),
                 )
             }
+            StartError::LoopbackOnly { port, output } => both(
+                format!(
+                    "o app abriu a porta {port} só no 127.0.0.1 de dentro do contêiner, onde ninguém de fora o alcança: escute no endereço da variável BIND (0.0.0.0 no contêiner), não em 127.0.0.1 fixo. Saída:\n{output}"
+                ),
+                format!(
+                    "the app opened port {port} on the container's own 127.0.0.1 only, where nothing outside reaches it: listen on the address in the BIND variable (0.0.0.0 in the container), not a fixed 127.0.0.1. Output:\n{output}"
+                ),
+            ),
             StartError::NeverListened { after, output } => both(
                 format!(
                     "o app não abriu a porta em {}s (ele lê a porta de PORT ou --port?). Saída:\n{output}",

@@ -30,6 +30,8 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
     pub users: u64,
+    /// When the step ended (Unix seconds): the instant it was read at.
+    pub end: f64,
     pub rps: f64,
     /// Share of requests answered 5xx, 0 to 1.
     pub errors: f64,
@@ -196,6 +198,7 @@ pub async fn read_steps(api: &QueryApi, run: &Run) -> Result<Vec<Reading>, Text>
         out.push(Reading {
             saturation,
             users: s.users,
+            end: s.end,
             rps,
             errors,
             p50,
@@ -488,6 +491,7 @@ mod tests {
     fn the_csv_has_a_column_per_endpoint_and_a_row_per_step() {
         let r = |users, p| Reading {
             users,
+            end: 0.0,
             rps: 10.0,
             errors: 0.0,
             p50: 0.01,

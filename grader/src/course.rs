@@ -22,8 +22,9 @@ pub enum CourseError {
 }
 
 impl Course {
-    /// `--course` when given; else the workspace this grader was built from, when it is still
-    /// there; else the nearest folder above the current one that holds the course.
+    /// `--course` when given; else the nearest folder above the current one that holds the
+    /// course (the copy the student is working in); else the workspace this grader was built
+    /// from, when it is still there.
     pub fn locate(explicit: Option<&Path>) -> Result<Self, CourseError> {
         if let Some(dir) = explicit {
             return if is_course(dir) {
@@ -38,12 +39,9 @@ impl Course {
             .parent()
             .map(Path::to_path_buf);
         let cwd = std::env::current_dir().ok();
-        built_from
-            .into_iter()
-            .chain(
-                cwd.iter()
-                    .flat_map(|c| c.ancestors().map(Path::to_path_buf)),
-            )
+        cwd.iter()
+            .flat_map(|c| c.ancestors().map(Path::to_path_buf))
+            .chain(built_from)
             .find(|d| is_course(d))
             .map(|root| Self { root })
             .ok_or(CourseError::NotFound)

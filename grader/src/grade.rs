@@ -112,6 +112,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         notes,
         elapsed: Duration::ZERO,
         hidden_seed: spec.hidden_seed,
+        course: Some(course.root.clone()),
     };
     let work = tempfile::Builder::new().prefix("grader-").tempdir()?;
     let submission = match course.submission(spec, &opts.which) {
@@ -301,8 +302,8 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         }
         _ => None,
     };
-    // The spec's load, then an instant at which every answer is evaluated: late enough that
-    // the last scrape after the load is in (Prometheus scrapes every second). The alert
+    // The spec's load, then the instant at which every answer is evaluated: its end, read
+    // once the last scrapes are in (Prometheus scrapes every second). The alert
     // scenarios run meanwhile, each in an app and a Prometheus of its own.
     // An app the grader did not start may have no fault injection: what needs it is skipped,
     // and the load runs without faults.
@@ -323,8 +324,11 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             Ok(r) => crate::workload::summary(&r),
             Err(e) => e,
         };
+        // Answers are evaluated at the load's end, once its last seconds are scraped: a rate
+        // window that fits in the load then sees load only, never the idle time after it.
+        let end = unix_now();
         tokio::time::sleep(Duration::from_secs(3)).await;
-        Some((note, from, unix_now() - 1.5, Vec::new()))
+        Some((note, from, end, Vec::new()))
     };
     let scenarios = crate::scenario::run_all(
         spec,

@@ -236,8 +236,10 @@ impl AppContainer {
             Arc::clone(&me.flooded),
         )));
         engine_call(docker.start_container(&me.id, None)).await?;
-        let ip = engine_call(docker.inspect_container(&me.id, None))
-            .await?
+        let info = engine_call(docker.inspect_container(&me.id, None)).await?;
+        // The app's process as this machine sees it: its sockets say where it listens.
+        let pid = info.state.as_ref().and_then(|s| s.pid).filter(|p| *p > 0);
+        let ip = info
             .network_settings
             .and_then(|s| s.networks)
             .and_then(|n| n.get(&name).and_then(|e| e.ip_address.clone()))
@@ -268,12 +270,21 @@ impl AppContainer {
             if matches!(probe.await, Ok(Ok(_))) {
                 break;
             }
-            if start.elapsed() > timeout {
+            // Listening on the container's loopback only, where nothing outside reaches it:
+            // said without waiting for the timeout (after a second, in case the app opens the
+            // right address too).
+            let loopback_only = pid.is_some_and(|p| listens_on_loopback_only(p, port));
+            let waited = start.elapsed();
+            if (loopback_only && waited > Duration::from_secs(1)) || waited > timeout {
                 let output = crate::process::tail(&me.log, 15);
                 me.stop().await;
-                return Err(StartError::NeverListened {
-                    after: timeout,
-                    output,
+                return Err(if loopback_only {
+                    StartError::LoopbackOnly { port, output }
+                } else {
+                    StartError::NeverListened {
+                        after: timeout,
+                        output,
+                    }
                 });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -373,6 +384,48 @@ async fn remove(docker: &Docker, id: &str, network: &str) {
             })) => return,
             _ => tokio::time::sleep(Duration::from_millis(500)).await,
         }
+    }
+}
+
+/// Whether the process `pid` (a container's, seen from this machine) has a listening TCP
+/// socket on `port` bound to a loopback address only (127.0.0.0/8 or ::1), and none on
+/// another address: read from its network namespace's `/proc/PID/net/tcp` and `tcp6`.
+fn listens_on_loopback_only(pid: i64, port: u16) -> bool {
+    let read =
+        |f: &str| std::fs::read_to_string(format!("/proc/{pid}/net/{f}")).unwrap_or_default();
+    let addrs: Vec<String> = [read("tcp"), read("tcp6")]
+        .iter()
+        .flat_map(|t| listening_on(t, port))
+        .collect();
+    !addrs.is_empty() && addrs.iter().all(|a| is_loopback_hex(a))
+}
+
+/// The local addresses (hex, as the kernel writes them) of the sockets listening on `port`
+/// in a `/proc/net/tcp` or `tcp6` table.
+fn listening_on(table: &str, port: u16) -> Vec<String> {
+    const LISTEN: &str = "0A";
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            let local = fields.next()?;
+            let state = fields.nth(1)?;
+            let (addr, p) = local.split_once(':')?;
+            (state == LISTEN && u16::from_str_radix(p, 16).ok()? == port).then(|| addr.to_string())
+        })
+        .collect()
+}
+
+/// 127.0.0.0/8 (`0100007F` is 127.0.0.1, little-endian), ::1, or 127.x mapped into IPv6.
+fn is_loopback_hex(addr: &str) -> bool {
+    match addr.len() {
+        8 => addr.ends_with("7F"),
+        32 => {
+            addr == "00000000000000000000000001000000"
+                || (addr.starts_with("0000000000000000FFFF0000") && addr.ends_with("7F"))
+        }
+        _ => false,
     }
 }
 
@@ -612,5 +665,29 @@ fn signal_name(sig: i32) -> &'static str {
         libc::SIGXCPU => "SIGXCPU",
         libc::SIGXFSZ => "SIGXFSZ",
         _ => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `/proc/net/tcp` table as the kernel writes it (columns shortened after `st`).
+    const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000
+   1: 00000000:0050 00000000:0000 0A 00000000:00000000
+   2: 0100007F:1F90 0100007F:C350 01 00000000:00000000
+";
+
+    #[test]
+    fn listening_sockets_are_read_from_the_kernels_table() {
+        assert_eq!(listening_on(TCP, 8080), ["0100007F"]);
+        assert_eq!(listening_on(TCP, 80), ["00000000"]);
+        assert!(listening_on(TCP, 5000).is_empty());
+        assert!(is_loopback_hex("0100007F"));
+        assert!(!is_loopback_hex("00000000"));
+        assert!(is_loopback_hex("00000000000000000000000001000000"));
+        assert!(!is_loopback_hex("00000000000000000000000000000000"));
+        assert!(is_loopback_hex("0000000000000000FFFF00000100007F"));
     }
 }

@@ -23,6 +23,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// The seed the hidden checks among `checks` were drawn with (see [`crate::hidden`]).
     pub hidden_seed: Option<u64>,
+    /// The copy of the course that graded it (its specs, starters and solutions).
+    pub course: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +121,9 @@ impl Report {
             t("roteiro,", "roteiro,"),
             self.roteiro
         );
+        if let Some(course) = &self.course {
+            let _ = writeln!(out, "{} {}", t("Curso:", "Course:"), course.display());
+        }
         if let Some(reason) = &self.ungradable {
             let _ = writeln!(
                 out,
@@ -269,6 +274,7 @@ impl Report {
             "output": output.join("\n"),
             "visibility": "visible",
             "tests": tests,
+            "extra_data": { "course": self.course.as_ref().map(|c| c.display().to_string()) },
         })
     }
 }

@@ -167,6 +167,27 @@ pub struct InputSeries {
     pub values: String,
 }
 
+/// Series whose quantity sits exactly on an alert's threshold, where the alert must stay quiet
+/// (the exercises say "above"/"below"): a `>=` or `<=` written for `>` or `<` fires here.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Boundary {
+    /// The threshold as the exercise states it, named in the hint.
+    pub at: Text,
+    /// Sampled every [`BOUNDARY_INTERVAL`]: values whose per-second rates are sums of powers of
+    /// two, so `rate`, `increase` and `histogram_quantile` land exactly on the threshold.
+    pub series: Vec<InputSeries>,
+    /// The threshold has no exact binary form (5 % is 0.05): a formulation the boundary series
+    /// were not tuned for (`1 - ok / total`) may land a hair above it. Then an alert whose
+    /// expression compares strictly is given the benefit of the doubt.
+    #[serde(default)]
+    pub inexact: bool,
+}
+
+/// The sample and evaluation interval (seconds) of the boundary case: with 20 s, the windows
+/// students write (30 s to 10 m) land exactly on the threshold under Prometheus 2.x and 3.x.
+const BOUNDARY_STEP_S: u64 = 20;
+
 /// The sample interval of generated unit tests.
 const TEST_INTERVAL: &str = "15s";
 /// How long after the `for:` is over the generated test looks (room for rate windows to fill).
@@ -182,16 +203,7 @@ pub fn unit_test(
 ) -> String {
     let at = alert.hold + TEST_MARGIN;
     let case = |series: &[InputSeries], expr: &str, value: u8| {
-        let input: String = series
-            .iter()
-            .map(|s| {
-                format!(
-                    "      - series: {}\n        values: {}\n",
-                    quote(&s.series),
-                    quote(&s.values)
-                )
-            })
-            .collect();
+        let input = input_yaml(series);
         format!(
             "  - interval: {TEST_INTERVAL}\n    input_series:\n{input}    promql_expr_test:\n      \
              - expr: {}\n        eval_time: {}s\n        exp_samples:\n          - labels: '{{}}'\n            value: {value}\n",
@@ -216,6 +228,47 @@ pub fn unit_test(
             0
         ),
     )
+}
+
+/// A `promtool test rules` file for [`Boundary`]: on `series`, `alert` is neither pending nor
+/// firing once its `for:` is over.
+pub fn boundary_test(rule_file: &str, alert: &Alert, series: &[InputSeries]) -> String {
+    // Evaluated on a multiple of the step, after the `for:` and the margin.
+    let at = (alert.hold + TEST_MARGIN)
+        .as_secs()
+        .div_ceil(BOUNDARY_STEP_S)
+        * BOUNDARY_STEP_S;
+    let input = input_yaml(series);
+    let name = alert.name.replace('"', "\\\"");
+    format!(
+        "rule_files: [{}]\nevaluation_interval: {BOUNDARY_STEP_S}s\ntests:\n  - interval: {BOUNDARY_STEP_S}s\n    \
+         input_series:\n{input}    promql_expr_test:\n      - expr: {}\n        eval_time: {at}s\n        \
+         exp_samples:\n          - labels: '{{}}'\n            value: 0\n",
+        quote(rule_file),
+        quote(&format!(
+            "clamp_max(count(ALERTS{{alertname=\"{name}\"}}), 1) or vector(0)"
+        )),
+    )
+}
+
+/// Whether `expr` compares with `>=` or `<=` (outside strings, roughly: label matchers do
+/// not use these operators).
+pub fn compares_inclusively(expr: &str) -> bool {
+    expr.contains(">=") || expr.contains("<=")
+}
+
+/// The `input_series` entries of a generated test.
+fn input_yaml(series: &[InputSeries]) -> String {
+    series
+        .iter()
+        .map(|s| {
+            format!(
+                "      - series: {}\n        values: {}\n",
+                quote(&s.series),
+                quote(&s.values)
+            )
+        })
+        .collect()
 }
 
 /// A YAML single-quoted string.

@@ -263,6 +263,11 @@ pub enum CheckKind {
         reference: String,
         #[serde(default)]
         by: Vec<String>,
+        /// With a stepped load: evaluated at the end of every step instead of once after the
+        /// load, so a query that only agrees at one moment (an instant value where a step's
+        /// average is asked) does not pass by chance.
+        #[serde(default)]
+        each_step: bool,
     },
     /// The student's reading of a stepped load (`question` in the answers file) agrees with
     /// what Prometheus measured step by step (see [`Measure`]).
@@ -281,6 +286,8 @@ pub enum CheckKind {
         alert: String,
         fire: Vec<crate::rules::InputSeries>,
         quiet: Vec<crate::rules::InputSeries>,
+        /// Series exactly on the threshold, where the alert must stay quiet too.
+        boundary: Option<crate::rules::Boundary>,
     },
     /// A live scenario in an app and a Prometheus of its own: under the spec's load and no
     /// fault no alert is active; then under this fault `alert` goes pending and firing within
@@ -672,6 +679,9 @@ pub struct Expect {
     pub value: Option<f64>,
     /// Lies within [min, max].
     pub between: Option<[f64; 2]>,
+    /// Moved by an amount within [min, max]: for a `_sum` whose observations the grader
+    /// caused, the plausible range of what they measured, in the metric's base unit.
+    pub delta_between: Option<[f64; 2]>,
     /// At most this many samples match.
     pub max_series: Option<usize>,
 }
@@ -1057,7 +1067,11 @@ impl Spec {
                 }
             }
             if let CheckKind::Delta { expect, requests } = &c.kind {
-                if requests.is_empty() && expect.iter().any(|e| e.delta.is_some()) {
+                if requests.is_empty()
+                    && expect
+                        .iter()
+                        .any(|e| e.delta.is_some() || e.delta_between.is_some())
+                {
                     return Err(format!(
                         "check `{}` expects a delta but makes no request",
                         c.id
@@ -1069,11 +1083,12 @@ impl Spec {
                         e.delta.is_some(),
                         e.value.is_some(),
                         e.between.is_some(),
+                        e.delta_between.is_some(),
                         e.max_series.is_some(),
                     ];
                     if set.iter().filter(|b| **b).count() != 1 {
                         return Err(format!(
-                            "check `{}`: each expect needs exactly one of delta, value, between, max_series",
+                            "check `{}`: each expect needs exactly one of delta, value, between, delta_between, max_series",
                             c.id
                         ));
                     }

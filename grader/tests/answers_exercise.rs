@@ -18,8 +18,8 @@ fn each_wrong_answer_loses_exactly_its_points_and_says_why() {
     let dir = answers_with(&[
         // The roteiro's P95: quantiles per series, not of the whole shop.
         (
-            "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
-            "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m]))",
+            "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[30s])))",
+            "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[30s]))",
         ),
         // One total where one series per endpoint is asked.
         (
@@ -28,8 +28,8 @@ fn each_wrong_answer_loses_exactly_its_points_and_says_why() {
         ),
         // Another computation on the same data.
         (
-            "taxa_requisicoes = 'sum(rate(http_requests_total[5m]))'",
-            "taxa_requisicoes = 'sum(rate(http_requests_total[1m])) * 2'",
+            "taxa_requisicoes = 'sum(rate(http_requests_total[30s]))'",
+            "taxa_requisicoes = 'sum(rate(http_requests_total[15s])) * 2'",
         ),
         // Not PromQL.
         (
@@ -44,7 +44,7 @@ fn each_wrong_answer_loses_exactly_its_points_and_says_why() {
         failed,
         [
             "✘ [0/1] requests per endpoint",
-            "✘ [0/1] requests per second (5 min)",
+            "✘ [0/1] requests per second (30 s)",
             "✘ [0/2] P95 latency of every request",
             "✘ [0/1] sales per payment method",
         ],
@@ -63,14 +63,36 @@ fn each_wrong_answer_loses_exactly_its_points_and_says_why() {
         p95.contains("series") && p95.contains("sum by (le)"),
         "{p95}"
     );
-    let rate = block(&run.stdout, "requests per second (5 min)");
+    let rate = block(&run.stdout, "requests per second (30 s)");
     assert!(rate.contains("(the reference gives"), "{rate}");
+    // The right answer is the shop's real throughput: what the grader's own load did.
+    let reference = number_after(&rate, "(the reference gives ");
+    let requests = number_after(&run.stdout, "Load applied: ");
+    let seconds = number_after(&run.stdout, " requests in ");
+    let real = requests / seconds;
+    assert!(
+        (reference - real).abs() <= 0.15 * real,
+        "the reference gives {reference} req/s, the load made {real} req/s\n{}",
+        run.stdout
+    );
     let syntax = block(&run.stdout, "sales per payment method");
     assert!(syntax.contains("Prometheus refused the query"), "{syntax}");
     assert!(
         syntax.contains("unclosed") || syntax.contains("parse error"),
         "{syntax}"
     );
+}
+
+/// The number that starts right after `marker` in `text`.
+fn number_after(text: &str, marker: &str) -> f64 {
+    let rest = &text[text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker:?} in {text}"))
+        + marker.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    rest[..end].trim_end_matches('.').parse().unwrap()
 }
 
 #[test]

@@ -237,3 +237,72 @@ fn an_app_that_floods_its_output_is_stopped_by_the_file_size_limit() {
         run.stdout
     );
 }
+
+#[test]
+fn durations_observed_in_milliseconds_lose_the_points_with_a_hint_about_base_units() {
+    let sub = mutated_solution(
+        "solutions/ex2-metricas-negocio",
+        &[
+            (
+                "eventos.rs",
+                "self.checkout_duracao.observe(duracao.as_secs_f64());",
+                "self.checkout_duracao.observe(duracao.as_millis() as f64);",
+            ),
+            (
+                "eventos.rs",
+                "self.busca_duracao.observe(duracao.as_secs_f64());",
+                "self.busca_duracao.observe(duracao.as_millis() as f64);",
+            ),
+        ],
+    );
+    let run = grade_path("ex2", sub.path(), &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        common::failed(&run.stdout),
+        [
+            "✘ [0/2] a pix checkout: sale +1, stock -1, duration observed",
+            "✘ [0/1] searches counted by term and timed by the Summary",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("WRONG ecommerce_checkout_duracao_seconds_sum: moved by")
+            && run.stdout.contains("(expected between 0.02 and 3)")
+            && run
+                .stdout
+                .contains("A `_sum` a thousand times too big is milliseconds"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn in_a_container_an_app_on_its_own_loopback_is_told_to_bind_to_bind() {
+    // The address fixed at 127.0.0.1, whatever BIND says.
+    let sub = mutated_solution(
+        "solutions/ex1-metricas-http",
+        &[(
+            "main.rs",
+            "let config = loja::Config::parse();",
+            "let mut config = loja::Config::parse();\n    config.bind = std::net::IpAddr::from([127, 0, 0, 1]);",
+        )],
+    );
+    let run = grade_path("ex1", sub.path(), &["--isolation", "container"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("on the container's own 127.0.0.1 only, where nothing outside reaches it")
+            && run
+                .stdout
+                .contains("the address in the BIND variable (0.0.0.0 in the container)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("did not open its port"),
+        "{}",
+        run.stdout
+    );
+}

@@ -53,4 +53,51 @@ fn json_output_has_the_gradescope_shape() {
         assert!(t["name"].as_str().unwrap().contains(':'));
         assert_eq!(t["visibility"], "visible");
     }
+    assert_eq!(
+        v["extra_data"]["course"],
+        common::course_root().display().to_string()
+    );
+}
+
+/// Run inside another copy of the course, the grader grades that copy (here its ex4 answers,
+/// the solution's), not the one it was built from, and its report says which course it graded.
+#[test]
+fn the_course_around_the_current_folder_is_the_one_graded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("outro-curso");
+    common::copy_dir(
+        &common::course_root().join("grader/specs"),
+        &copy.join("grader/specs"),
+    );
+    std::fs::copy(
+        common::course_root().join("Cargo.toml"),
+        copy.join("Cargo.toml"),
+    )
+    .unwrap();
+    let answers = copy.join("exercises/ex4-promql");
+    std::fs::create_dir_all(&answers).unwrap();
+    std::fs::copy(
+        common::course_root().join("solutions/ex4-promql/respostas.toml"),
+        answers.join("respostas.toml"),
+    )
+    .unwrap();
+    // The shop already running: nothing of the copy needs building.
+    let app = common::running::run_solution("ex2-metricas-negocio-solucao");
+    let url = format!("http://127.0.0.1:{}", app.1);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+        .current_dir(&answers)
+        .env_remove("COURSE_ROOT")
+        .args(["ex4", "--url", &url, "--lang", "en", "--backend", "native"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().nth(1),
+        Some(format!("Course: {}", copy.display()).as_str()),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The built-from course's starter answers only the first question.
+    let max = Spec::builtin("ex4").unwrap().max_score();
+    assert!(stdout.contains(&format!("Score: {max}/{max}")), "{stdout}");
 }

@@ -39,10 +39,11 @@ fn each_wrong_reading_loses_exactly_its_points_and_says_what_was_measured() {
             ("'/checkout'", "'/produtos'"),
             // Full for a moment is not saturated: at 4 users nobody waits.
             ("usuarios_para_saturar = 12", "usuarios_para_saturar = 4"),
-            // In use, not divided by the capacity.
+            // The share in use at one instant, not over the step: it may agree with the
+            // average at one step's end (full at 12 users), not at all three.
             (
+                "'sum(avg_over_time(ecommerce_gateway_conexoes_em_uso[8s])) / sum(ecommerce_gateway_conexoes_capacidade)'",
                 "'sum(ecommerce_gateway_conexoes_em_uso) / sum(ecommerce_gateway_conexoes_capacidade)'",
-                "'sum(ecommerce_gateway_conexoes_em_uso)'",
             ),
         ],
     );
@@ -81,7 +82,35 @@ fn each_wrong_reading_loses_exactly_its_points_and_says_what_was_measured() {
         "{saturation}"
     );
     let query = block(&run.stdout, "the gateway's saturation query");
-    assert!(query.contains("(the reference gives"), "{query}");
+    assert!(
+        query.contains("-user step: ") && query.contains("(the reference gives"),
+        "{query}"
+    );
+}
+
+/// The saturation query asks for the average over a step: the reference's window is the
+/// steps' length, and the question the student reads names that window.
+#[test]
+fn the_saturation_query_averages_over_exactly_one_step() {
+    let spec = grader::spec::Spec::builtin("ex7").unwrap();
+    let seconds = spec.steps.as_ref().expect("ex7 has a stepped load").seconds;
+    let window = format!("[{seconds}s]");
+    let check = spec.checks.iter().find(|c| c.id == "saturacao").unwrap();
+    let grader::spec::CheckKind::Answer {
+        reference,
+        each_step,
+        ..
+    } = &check.kind
+    else {
+        panic!("saturacao is an answer check");
+    };
+    assert!(
+        reference.contains("avg_over_time(") && reference.contains(&window) && *each_step,
+        "{reference}"
+    );
+    let question =
+        std::fs::read_to_string(course_root().join("exercises/ex7-carga/leitura.toml")).unwrap();
+    assert!(question.contains(&window), "{question}");
 }
 
 #[test]

@@ -132,3 +132,67 @@ fn rules_that_do_not_parse_get_promtools_message() {
     assert!(run.stdout.contains("Score: 0/14"), "{}", run.stdout);
     assert!(run.stdout.contains("FAILED"), "{}", run.stdout);
 }
+
+#[test]
+fn an_inclusive_comparison_fires_on_the_threshold_and_loses_that_check_only() {
+    let dir = rules_with(&[
+        (
+            "expr: ecommerce_estoque_produto < 5",
+            "expr: ecommerce_estoque_produto <= 5",
+        ),
+        // A correct ratio written as `1 - ok / total`: exactly at 5 % it lands a hair above
+        // 0.05, and its strict `>` keeps the points (with a note).
+        (
+            "sum by (job) (rate(http_requests_total{status=~\"5..\"}[1m]))\n            /",
+            "1 - sum by (job) (rate(http_requests_total{status!~\"5..\"}[1m]))\n            /",
+        ),
+    ]);
+    let run = grade(dir.path());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        failed(&run.stdout),
+        ["✘ [0/1] unit test: EstoqueBaixo fires at 3 units, not at 20"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("exactly on the threshold (a stock of exactly 5, the threshold of “below 5”), the alert fired")
+            && run.stdout.contains("`<` not `<=`")
+            && run.stdout.contains("that is floating-point rounding, it does not count"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn inclusive_error_and_latency_thresholds_lose_their_unit_tests() {
+    let dir = rules_with(&[
+        (
+            "expr: job:http_requests_erros:razao1m > 0.05",
+            "expr: job:http_requests_erros:razao1m >= 0.05",
+        ),
+        (
+            "expr: job:http_request_duration_seconds:p95_1m > 1",
+            "expr: job:http_request_duration_seconds:p95_1m >= 1",
+        ),
+    ]);
+    let run = grade(dir.path());
+    assert_eq!(
+        failed(&run.stdout),
+        [
+            "✘ [0/1] unit test: TaxaDeErroAlta fires at 9 % errors, not at 1.6 %",
+            "✘ [0/1] unit test: LatenciaP95Alta fires with 20 % of requests slow, not with 3 %",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("exactly on the threshold (5 % errors")
+            && run
+                .stdout
+                .contains("exactly on the threshold (a P95 of exactly 1 s"),
+        "{}",
+        run.stdout
+    );
+}

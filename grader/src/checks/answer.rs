@@ -11,16 +11,27 @@ use crate::prometheus::Sample;
 /// that mean the same thing give the same number on the same data.
 const RELATIVE_TOLERANCE: f64 = 1e-6;
 
-pub async fn run(cx: &mut Context<'_>, question: &str, reference: &str, by: &[String]) -> Outcome {
+pub async fn run(
+    cx: &mut Context<'_>,
+    question: &str,
+    reference: &str,
+    by: &[String],
+    each_step: bool,
+) -> Outcome {
     let shape = shape(by);
+    let when = if each_step {
+        both(" no fim de cada degrau", " at the end of every step")
+    } else {
+        both("", "")
+    };
     let expected = both(
         format!(
-            "`{question}`: {}, igual ao resultado da consulta de referência",
-            shape.pt
+            "`{question}`: {}, igual ao resultado da consulta de referência{}",
+            shape.pt, when.pt
         ),
         format!(
-            "`{question}`: {}, equal to the reference query's result",
-            shape.en
+            "`{question}`: {}, equal to the reference query's result{}",
+            shape.en, when.en
         ),
     );
     let (Some(prom), Some(answers), Some(at)) = (cx.prometheus, cx.answers, cx.at) else {
@@ -30,51 +41,65 @@ pub async fn run(cx: &mut Context<'_>, question: &str, reference: &str, by: &[St
         Ok(q) => q,
         Err(seen) => return Outcome::fail(expected, seen, None),
     };
-    let wanted = match prom.query_at(reference, at).await {
-        Ok(w) if !w.is_empty() => w,
-        // The app, not the answer, is missing something: say so rather than fail the student
-        // for an empty comparison.
-        Ok(_) => {
-            return Outcome::fail(
-                expected,
-                both(
-                    "a consulta de referência não devolveu nada neste app",
-                    "the reference query returned nothing on this app",
-                ),
-                Some(both(
-                    "O app avaliado (o seu ex2) expõe todas as métricas do contrato? Termine o ex2 antes.",
-                    "Does the graded app (your ex2) expose every metric of the contract? Finish ex2 first.",
-                )),
-            );
-        }
-        Err(e) => return Outcome::fail(expected, e, None),
+    // The instants to compare at, each with what to call it in the report.
+    let instants: Vec<(f64, Option<u64>)> = match (each_step, cx.readings) {
+        (true, Some(Ok(r))) if !r.is_empty() => r.iter().map(|s| (s.end, Some(s.users))).collect(),
+        (true, Some(Err(e))) => return Outcome::fail(expected, e.clone(), None),
+        _ => vec![(at, None)],
     };
-    let got = match prom.query_at(query, at).await {
-        Ok(g) => g,
-        Err(e) => {
-            return Outcome::fail(
-                expected,
-                e,
-                Some(both(
-                    "Teste a consulta na aba Graph do Prometheus (http://localhost:9090) antes de entregar.",
-                    "Try the query in Prometheus's Graph tab (http://localhost:9090) before handing it in.",
-                )),
-            );
+    let mut n = 0;
+    for (at, users) in instants {
+        let step = |t: Text| match users {
+            Some(u) => both(
+                format!("no fim do degrau de {u} usuário(s): {}", t.pt),
+                format!("at the end of the {u}-user step: {}", t.en),
+            ),
+            None => t,
+        };
+        let wanted = match prom.query_at(reference, at).await {
+            Ok(w) if !w.is_empty() => w,
+            // The app, not the answer, is missing something: say so rather than fail the
+            // student for an empty comparison.
+            Ok(_) => {
+                return Outcome::fail(
+                    expected,
+                    step(both(
+                        "a consulta de referência não devolveu nada neste app",
+                        "the reference query returned nothing on this app",
+                    )),
+                    Some(both(
+                        "O app avaliado (o seu ex2) expõe todas as métricas do contrato? Termine o ex2 antes.",
+                        "Does the graded app (your ex2) expose every metric of the contract? Finish ex2 first.",
+                    )),
+                );
+            }
+            Err(e) => return Outcome::fail(expected, e, None),
+        };
+        let got = match prom.query_at(query, at).await {
+            Ok(g) => g,
+            Err(e) => {
+                return Outcome::fail(
+                    expected,
+                    e,
+                    Some(both(
+                        "Teste a consulta na aba Graph do Prometheus (http://localhost:9090) antes de entregar.",
+                        "Try the query in Prometheus's Graph tab (http://localhost:9090) before handing it in.",
+                    )),
+                );
+            }
+        };
+        if let Err((seen, cause)) = compare(&got, &wanted, by) {
+            return Outcome::fail(expected, step(seen), cause);
         }
-    };
-    match compare(&got, &wanted, by) {
-        Ok(()) => {
-            let n = got.len();
-            Outcome::pass(
-                expected,
-                both(
-                    format!("{n} série(s), iguais à referência"),
-                    format!("{n} series, equal to the reference"),
-                ),
-            )
-        }
-        Err((seen, cause)) => Outcome::fail(expected, seen, cause),
+        n = got.len();
     }
+    Outcome::pass(
+        expected,
+        both(
+            format!("{n} série(s), iguais à referência"),
+            format!("{n} series, equal to the reference"),
+        ),
+    )
 }
 
 fn shape(by: &[String]) -> Text {

@@ -24,6 +24,7 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
     let mut lines = (Vec::new(), Vec::new());
     let mut passed = true;
     let mut counted_twice = false;
+    let mut unit_slip = false;
     for e in expect {
         let sel = Selector::parse(&e.series).expect("selectors are validated when the spec loads");
         let now = sum(&after, &sel);
@@ -41,6 +42,23 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
                 close(moved, d),
                 format!("{sel}: variou {moved} (esperado {d})"),
                 format!("{sel}: moved by {moved} (expected {d})"),
+            )
+        } else if let Some([lo, hi]) = e.delta_between {
+            let moved = now - sum(&before, &sel);
+            let ok = (lo..=hi).contains(&moved);
+            // Nothing observed at all (no _count moved either) is not a unit mistake.
+            let observed = moved != 0.0 || {
+                let count = Selector {
+                    name: sel.name.replace("_sum", "_count"),
+                    labels: sel.labels.clone(),
+                };
+                sum(&after, &count) > sum(&before, &count)
+            };
+            unit_slip |= !ok && observed && in_base_units(&sel.name);
+            (
+                ok,
+                format!("{sel}: variou {moved} (esperado entre {lo} e {hi})"),
+                format!("{sel}: moved by {moved} (expected between {lo} and {hi})"),
             )
         } else if let Some(v) = e.value {
             (
@@ -76,7 +94,12 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
     if passed {
         return Outcome::pass(expected, seen);
     }
-    let cause = if counted_twice {
+    let cause = if unit_slip {
+        both(
+            "o `_sum` andou fora do plausível para o que o avaliador fez: observe na unidade base do nome, segundos como f64 (`duracao.as_secs_f64()`, não `as_millis()` nem `as_secs()`) e bytes. Um `_sum` mil vezes grande demais é milissegundo; um que não anda é segundo inteiro.",
+            "the `_sum` moved by an implausible amount for what the grader did: observe in the name's base unit, seconds as f64 (`duracao.as_secs_f64()`, not `as_millis()` or `as_secs()`) and bytes. A `_sum` a thousand times too big is milliseconds; one that does not move is whole seconds.",
+        )
+    } else if counted_twice {
         both(
             "a série subiu o dobro: a métrica é incrementada duas vezes por evento (no middleware e no handler, ou duas camadas)?",
             "the series moved twice as much: is the metric incremented twice per event (in the middleware and the handler, or by two layers)?",
@@ -88,6 +111,12 @@ pub async fn run(cx: &mut Context<'_>, requests: &[Request], expect: &[Expect]) 
         )
     };
     Outcome::fail(expected, seen, Some(cause))
+}
+
+/// A series whose name carries a base unit (Prometheus's naming: `_seconds`, `_bytes`).
+fn in_base_units(name: &str) -> bool {
+    let base = name.strip_suffix("_sum").unwrap_or(name);
+    base.ends_with("_seconds") || base.ends_with("_bytes")
 }
 
 /// The sum of the samples a selector matches (none is 0, as for a counter not yet used).

@@ -154,11 +154,17 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
             question,
             reference,
             by,
-        } => answer::run(cx, question, reference, by).await,
+            each_step,
+        } => answer::run(cx, question, reference, by, *each_step).await,
         CheckKind::Reading { question, measure } => reading::run(cx, question, *measure),
         CheckKind::RulesValid => rules::valid(cx),
         CheckKind::RecordingRules { min } => rules::recording(cx, *min).await,
-        CheckKind::RuleUnitTest { alert, fire, quiet } => rules::unit(cx, alert, fire, quiet).await,
+        CheckKind::RuleUnitTest {
+            alert,
+            fire,
+            quiet,
+            boundary,
+        } => rules::unit(cx, alert, fire, quiet, boundary.as_ref()).await,
         // Scenarios run side by side before the other checks (see `grade`); one that reaches
         // here was not run.
         CheckKind::AlertNotified => Outcome::fail(

@@ -171,6 +171,7 @@ mod tests {
     fn step(users: u64, p95: f64, checkout: f64, saturation: Option<f64>) -> Reading {
         Reading {
             users,
+            end: 0.0,
             rps: 1.0,
             errors: 0.0,
             p50: p95 / 2.0,

@@ -3,7 +3,10 @@
 
 use super::{Context, Outcome, tidy};
 use crate::lang::{Text, both};
-use crate::rules::{InputSeries, STUDENT_DIR, SubmittedRules, unit_test};
+use crate::rules::{
+    Alert, Boundary, InputSeries, STUDENT_DIR, SubmittedRules, boundary_test, compares_inclusively,
+    unit_test,
+};
 
 pub fn valid(cx: &Context<'_>) -> Outcome {
     let Some(rules) = cx.rules else {
@@ -122,15 +125,28 @@ pub async fn unit(
     alert: &str,
     fire: &[InputSeries],
     quiet: &[InputSeries],
+    boundary: Option<&Boundary>,
 ) -> Outcome {
-    let expected = both(
-        format!(
-            "`promtool test rules`: `{alert}` dispara com a falha e fica quieto abaixo do limiar"
+    let expected = match boundary {
+        None => both(
+            format!(
+                "`promtool test rules`: `{alert}` dispara com a falha e fica quieto abaixo do limiar"
+            ),
+            format!(
+                "`promtool test rules`: `{alert}` fires with the fault and stays quiet below the threshold"
+            ),
         ),
-        format!(
-            "`promtool test rules`: `{alert}` fires with the fault and stays quiet below the threshold"
+        Some(b) => both(
+            format!(
+                "`promtool test rules`: `{alert}` dispara com a falha e fica quieto abaixo do limiar e exatamente nele ({})",
+                b.at.pt
+            ),
+            format!(
+                "`promtool test rules`: `{alert}` fires with the fault and stays quiet below the threshold and exactly on it ({})",
+                b.at.en
+            ),
         ),
-    );
+    };
     let (Some(rules), Some(prom)) = (cx.rules, cx.prometheus) else {
         return not_submitted();
     };
@@ -155,7 +171,10 @@ pub async fn unit(
         .promtool(&["test".into(), "rules".into(), prom.seen_path(&name)])
         .await
     {
-        Ok(run) if run.success => Outcome::pass(expected, both("SUCCESS", "SUCCESS")),
+        Ok(run) if run.success => match boundary {
+            None => Outcome::pass(expected, both("SUCCESS", "SUCCESS")),
+            Some(b) => on_the_threshold(prom, rules, &a, b, expected).await,
+        },
         Ok(run) => {
             let fired_when_quiet = quiet_failed(&run.output);
             let case = if fired_when_quiet {
@@ -189,6 +208,71 @@ pub async fn unit(
         }
         Err(e) => Outcome::fail(expected, e, None),
     }
+}
+
+/// The boundary case, run on its own: exactly on the threshold the alert stays quiet.
+async fn on_the_threshold(
+    prom: &crate::prometheus::Prometheus,
+    rules: &SubmittedRules,
+    alert: &Alert,
+    b: &Boundary,
+    expected: Text,
+) -> Outcome {
+    let name = format!("{STUDENT_DIR}/teste-{}-limiar.yml", sanitize(&alert.name));
+    if let Err(e) = prom.write_file(&name, &boundary_test(&rules.file, alert, &b.series)) {
+        return Outcome::fail(expected, e, None);
+    }
+    let run = match prom
+        .promtool(&["test".into(), "rules".into(), prom.seen_path(&name)])
+        .await
+    {
+        Ok(run) => run,
+        Err(e) => return Outcome::fail(expected, e, None),
+    };
+    if run.success {
+        return Outcome::pass(expected, both("SUCCESS", "SUCCESS"));
+    }
+    let at = &b.at;
+    if b.inexact && !compares_inclusively(&alert.expr) {
+        // A strict comparison that fires here saw the threshold plus a rounding error.
+        return Outcome::pass_noting(
+            expected,
+            both(
+                format!(
+                    "exatamente no limiar ({}) o alerta disparou, mas a comparação é estrita: é arredondamento de ponto flutuante, não conta",
+                    at.pt
+                ),
+                format!(
+                    "exactly on the threshold ({}) the alert fired, but the comparison is strict: that is floating-point rounding, it does not count",
+                    at.en
+                ),
+            ),
+        );
+    }
+    let out = tidy(&run.output);
+    Outcome::fail(
+        expected,
+        both(
+            format!(
+                "exatamente no limiar ({}), o alerta disparou (ou ficou pending); o promtool diz:\n{out}",
+                at.pt
+            ),
+            format!(
+                "exactly on the threshold ({}), the alert fired (or went pending); promtool says:\n{out}",
+                at.en
+            ),
+        ),
+        Some(both(
+            format!(
+                "O limiar em si não é falha: com {} o alerta fica quieto. Confira o operador (`>` e não `>=`, `<` e não `<=`) e o valor do limiar.",
+                at.pt
+            ),
+            format!(
+                "The threshold itself is not a fault: with {} the alert stays quiet. Check the operator (`>` not `>=`, `<` not `<=`) and the threshold's value.",
+                at.en
+            ),
+        )),
+    )
 }
 
 /// In promtool's report, the failing case expected 0 (the quiet one).
