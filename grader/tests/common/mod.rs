@@ -249,3 +249,47 @@ pub fn path_with_python() -> std::ffi::OsString {
 pub fn grader_python(args: &[&str]) -> Run {
     grader_env(args, &[("PATH", &path_with_python())])
 }
+
+/// Prometheus 3.5 and Alertmanager 0.28.1 from Debian's archive (`scripts/prometheus3.sh`,
+/// cached under target/prom3): the folder holding prometheus, promtool,
+/// prometheus-alertmanager and amtool.
+pub fn prometheus3_bin_dir() -> PathBuf {
+    let out = Command::new(course_root().join("scripts/prometheus3.sh"))
+        .output()
+        .expect("prometheus3.sh runs");
+    assert!(
+        out.status.success(),
+        "fetching Prometheus 3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("PROM3_BIN_DIR=").map(PathBuf::from))
+        .expect("prometheus3.sh names its folder");
+    dir
+}
+
+/// `PATH` with `dir` first, so the grader's native backend finds its Prometheus there.
+pub fn path_with(dir: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).expect("PATH joins")
+}
+
+/// The Prometheus major the native backend of this test run finds first on `PATH` (the test
+/// command puts Prometheus 3 first for its second pass).
+pub fn native_major() -> u32 {
+    let out = Command::new("prometheus")
+        .arg("--version")
+        .output()
+        .expect("a prometheus binary on PATH");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.split("version ")
+        .nth(1)
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse().ok())
+        .expect("prometheus --version names its version")
+}
