@@ -11,6 +11,9 @@
 # re-run only copies and hashes. Installs the Debian packages it needs when missing.
 #
 # APP (default ex2-metricas-negocio, as in docker-compose.yml) is the cargo package of the app.
+# PROMETHEUS_BIN and ALERTMANAGER_BIN (default: Debian's, installed) choose other binaries, with
+# promtool / amtool beside them: scripts/prometheus3.sh's, for the images of Prometheus 3.5
+# and Alertmanager 0.28.1 (the Alertmanager's templates are read from ../share/prometheus).
 # Prints the images as KEY=value lines, for `--env-file` or `set -a; eval "$(...)"`:
 #   LOCAL_APP_IMAGE=... LOCAL_PROMETHEUS_IMAGE=... LOCAL_ALERTMANAGER_IMAGE=... LOCAL_NODE_EXPORTER_IMAGE=...
 #   LOCAL_PUSHGATEWAY_IMAGE=...
@@ -24,7 +27,7 @@ log() { echo "build-stack-images: $*" >&2; }
 
 # --- what the images are made of ------------------------------------------------------------
 need=()
-command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+[ -n "${ALERTMANAGER_BIN:-}" ] || command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
@@ -115,12 +118,15 @@ prometheus_stack_image=$(build course-local/prometheus-stack "$ctx" prometheus-s
 
 # --- Alertmanager -------------------------------------------------------------------------------
 ctx="$work/alertmanager"
-version=$(prometheus-alertmanager --version 2>&1 | head -n1 | awk '{print $3}' | tr '+~' '--')
-add_binary "$(command -v prometheus-alertmanager)" /bin/alertmanager "$ctx/rootfs"
-add_binary "$(command -v amtool)" /bin/amtool "$ctx/rootfs"
+am_bin=${ALERTMANAGER_BIN:-$(command -v prometheus-alertmanager)}
+am_dir=$(dirname "$am_bin")
+version=$("$am_bin" --version 2>&1 | head -n1 | awk '{print $3}' | tr '+~' '--')
+add_binary "$am_bin" /bin/alertmanager "$ctx/rootfs"
+if [ -n "${ALERTMANAGER_BIN:-}" ]; then amtool="$am_dir/amtool"; else amtool=$(command -v amtool); fi
+add_binary "$amtool" /bin/amtool "$ctx/rootfs"
 # Debian's build reads its notification templates (and web page) from here at run time.
 mkdir -p "$ctx/rootfs/usr/share/prometheus"
-cp -a /usr/share/prometheus/alertmanager "$ctx/rootfs/usr/share/prometheus/"
+cp -a "$am_dir/../share/prometheus/alertmanager" "$ctx/rootfs/usr/share/prometheus/"
 add_wget "$ctx/rootfs"
 mkdir -p "$ctx/rootfs/etc/alertmanager" "$ctx/data"
 cat >"$ctx/rootfs/etc/alertmanager/alertmanager.yml" <<'YML'

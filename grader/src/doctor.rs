@@ -141,6 +141,7 @@ pub async fn examine(course: Option<&Path>, image: &str, bin: Option<&Path>) -> 
             prometheus::how_to_install_pushgateway(),
         ),
     });
+    out.push(majors(binary.as_deref(), image, image_ok));
     let any_prometheus = image_ok || binary.is_some();
     out.push(if any_prometheus {
         ok(
@@ -273,6 +274,90 @@ fn bad(required: bool, what: Text, detail: Text) -> Finding {
     }
 }
 
+/// Which Prometheus major each backend runs: the binary's `--version`, the image's tag. The
+/// majors differ in ways a student meets (the book's box on Prometheus 3), so both are shown.
+fn majors(binary: Option<&Path>, image: &str, image_ok: bool) -> Finding {
+    let native = binary.map(|b| {
+        let v = version_of(&b.display().to_string(), &["--version"])
+            .and_then(|l| version_in(&l))
+            .unwrap_or_else(|| "?".into());
+        (major(&v), v)
+    });
+    let docker = tag_version(image);
+    let say = |m: Option<u32>| m.map_or("Prometheus ?".to_string(), |m| format!("Prometheus {m}"));
+    let native_pt = match &native {
+        Some((m, v)) => format!("native: {} ({v})", say(*m)),
+        None => "native: sem binário".to_string(),
+    };
+    let native_en = match &native {
+        Some((m, v)) => format!("native: {} ({v})", say(*m)),
+        None => "native: no binary".to_string(),
+    };
+    let (docker_pt, docker_en) = match &docker {
+        Some(v) => {
+            let m = say(major(v));
+            (
+                format!("docker: {m} (tag de {image})"),
+                format!("docker: {m} (tag of {image})"),
+            )
+        }
+        None => (
+            format!("docker: versão não dita pela tag de {image}"),
+            format!("docker: {image}'s tag names no version"),
+        ),
+    };
+    let mut detail = both(
+        format!("{native_pt}; {docker_pt}"),
+        format!("{native_en}; {docker_en}"),
+    );
+    let differ = matches!((&native, &docker), (Some((Some(a), _)), Some(v)) if major(v).is_some_and(|b| b != *a));
+    if differ && image_ok {
+        detail = both(
+            format!(
+                "{} — majors diferentes: o `auto` usa o Docker; veja no livro o que muda no Prometheus 3",
+                detail.pt
+            ),
+            format!(
+                "{} — different majors: `auto` uses Docker; the book says what changes in Prometheus 3",
+                detail.en
+            ),
+        );
+    }
+    ok(
+        both("Prometheus de cada backend", "Prometheus per backend"),
+        detail,
+    )
+}
+
+/// The version in `prometheus --version`'s first line: `prometheus, version 3.5.3+ds1 (…)`.
+fn version_in(line: &str) -> Option<String> {
+    let rest = line.split("version ").nth(1)?;
+    Some(rest.split_whitespace().next()?.to_string())
+}
+
+/// The version an image's tag names: `prom/prometheus:v3.5.0` → 3.5.0,
+/// `course-local/prometheus:3.5.3-ds1-l2` → 3.5.3; `latest` names none.
+pub fn tag_version(image: &str) -> Option<String> {
+    let (_, tag) = image.rsplit_once(':')?;
+    // A registry's port is not a tag: `host:5000/prometheus`.
+    if tag.contains('/') {
+        return None;
+    }
+    let t = tag.strip_prefix('v').unwrap_or(tag);
+    let version: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let version = version.trim_end_matches('.');
+    (!version.is_empty() && version.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .then(|| version.to_string())
+}
+
+/// The major of a version: `3.5.3+ds1` → 3.
+pub fn major(version: &str) -> Option<u32> {
+    version.split('.').next()?.parse().ok()
+}
+
 fn version_of(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -284,4 +369,40 @@ fn version_of(program: &str, args: &[&str]) -> Option<String> {
     out.status
         .success()
         .then(|| text.lines().next().unwrap_or_default().trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_images_tag_names_its_version_and_major() {
+        assert_eq!(
+            tag_version("prom/prometheus:v3.5.0").as_deref(),
+            Some("3.5.0")
+        );
+        assert_eq!(
+            tag_version("course-local/prometheus:3.5.3-ds1-l2").as_deref(),
+            Some("3.5.3")
+        );
+        assert_eq!(
+            tag_version("course-local/prometheus:2.42.0-ds-l2").as_deref(),
+            Some("2.42.0")
+        );
+        assert_eq!(tag_version("prom/prometheus:latest"), None);
+        assert_eq!(tag_version("prom/prometheus"), None);
+        assert_eq!(tag_version("localhost:5000/prometheus"), None);
+        assert_eq!(major("3.5.3+ds1"), Some(3));
+        assert_eq!(major("2.42.0"), Some(2));
+    }
+
+    #[test]
+    fn the_binarys_version_is_read_from_its_first_line() {
+        assert_eq!(
+            version_in("prometheus, version 3.5.3+ds1 (branch: debian/sid, revision: 3.5.3+ds1-6)")
+                .as_deref(),
+            Some("3.5.3+ds1")
+        );
+        assert_eq!(version_in("prometheus: command not found"), None);
+    }
 }

@@ -98,7 +98,15 @@ fn both_backends_give_the_same_verdicts() {
             tabbed.path().display().to_string(),
         ],
     ];
-    for args in &runs {
+    // scripts/test.sh's second pass (Prometheus 3.5) compares the backends on a few exercises
+    // only (GRADER_TEST_BACKENDS_ONLY=ex1,ex5): its native runs of every exercise are in
+    // tests/course.rs, and CI's time is bounded.
+    let only = std::env::var("GRADER_TEST_BACKENDS_ONLY").ok();
+    let wanted = |ex: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|w| w.trim() == ex))
+    };
+    for args in runs.iter().filter(|a| wanted(&a[0])) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let native = grader(&[&args[..], &["--backend", "native"]].concat());
         let (docker, label) = grade_in_docker(&args, &image);

@@ -123,3 +123,39 @@ fn doctor_names_the_fix_for_what_is_missing() {
     );
     assert!(text.contains("Not ready to grade"), "{text}");
 }
+
+#[test]
+fn doctor_names_the_prometheus_major_of_each_backend() {
+    // The binary first on PATH (2.42, or 3.5 in the test command's second pass), an image by tag.
+    let run = grader(&["doctor", "--prometheus-image", "prom/prometheus:v3.5.0"]);
+    let major = common::native_major();
+    assert!(
+        run.stdout.contains(&format!(
+            "Prometheus per backend: native: Prometheus {major} ("
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("docker: Prometheus 3 (tag of prom/prometheus:v3.5.0)"),
+        "{}",
+        run.stdout
+    );
+    // Debian's 3.5 named explicitly, beside a 2.42 image.
+    let bin = common::prometheus3_bin_dir().join("prometheus");
+    let run = grader(&[
+        "doctor",
+        "--prometheus-bin",
+        &bin.display().to_string(),
+        "--prometheus-image",
+        "course-local/prometheus:2.42.0-ds-l2",
+    ]);
+    assert!(
+        run.stdout.contains(
+            "native: Prometheus 3 (3.5.3+ds1); docker: Prometheus 2 (tag of course-local/prometheus:2.42.0-ds-l2)"
+        ),
+        "{}",
+        run.stdout
+    );
+}

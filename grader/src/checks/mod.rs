@@ -8,6 +8,7 @@ mod dashboard;
 mod deadline;
 mod delta;
 mod exposition;
+pub mod le_label;
 mod promql;
 pub(crate) mod push;
 mod reading;
@@ -157,7 +158,13 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
             each_step,
         } => answer::run(cx, question, reference, by, *each_step).await,
         CheckKind::Reading { question, measure } => reading::run(cx, question, *measure),
-        CheckKind::RulesValid => rules::valid(cx),
+        // Prometheus 3 rewrites `le`/`quantile` values: said beside the verdict, on any major.
+        CheckKind::RulesValid => le_label::noted(
+            rules::valid(cx),
+            cx.rules
+                .and_then(|r| r.yaml.as_ref().ok())
+                .and_then(|y| le_label::note(&le_label::rule_exprs(y))),
+        ),
         CheckKind::RecordingRules { min } => rules::recording(cx, *min).await,
         CheckKind::RuleUnitTest {
             alert,
@@ -189,7 +196,11 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
             None,
         ),
         CheckKind::TargetsUp { jobs } => config::targets_up(cx, jobs).await,
-        CheckKind::DashboardValid => dashboard::valid(cx),
+        CheckKind::DashboardValid => le_label::noted(
+            dashboard::valid(cx),
+            cx.dashboard
+                .and_then(|d| le_label::note(&le_label::dashboard_exprs(d))),
+        ),
         CheckKind::Panel {
             panel,
             types,

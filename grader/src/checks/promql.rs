@@ -19,14 +19,24 @@ pub async fn target_up(cx: &mut Context<'_>) -> Outcome {
     };
     match prom.wait_target_up(TARGET_UP_WITHIN).await {
         Ok(()) => Outcome::pass(expected, both("alvo up", "target up")),
-        Err(seen) => Outcome::fail(
-            expected,
-            seen,
-            Some(both(
-                "“Target is down” (roteiro, Parte 9): o app está rodando? /metrics responde rápido e em texto válido? O Content-Type é aceito?",
-                "“Target is down” (roteiro, Parte 9): is the app running? Does /metrics answer quickly, with valid text? Is its Content-Type accepted?",
-            )),
-        ),
+        Err(seen) => {
+            // Prometheus 3 refuses a body whose Content-Type it does not know (2.x read it
+            // as text anyway); its scrape error says so, and so does the cause.
+            let cause = if seen.en.contains("Content-Type")
+                || seen.en.contains("fallback_scrape_protocol")
+            {
+                both(
+                    "O Prometheus 3 só coleta um /metrics com Content-Type conhecido (`text/plain; version=0.0.4`, ou OpenMetrics); o 2.x aceitava qualquer um. Responda com `TextEncoder::format_type()` no cabeçalho Content-Type.",
+                    "Prometheus 3 only scrapes a /metrics with a known Content-Type (`text/plain; version=0.0.4`, or OpenMetrics); 2.x took any. Answer with `TextEncoder::format_type()` in the Content-Type header.",
+                )
+            } else {
+                both(
+                    "“Target is down” (roteiro, Parte 9): o app está rodando? /metrics responde rápido e em texto válido? O Content-Type é aceito?",
+                    "“Target is down” (roteiro, Parte 9): is the app running? Does /metrics answer quickly, with valid text? Is its Content-Type accepted?",
+                )
+            };
+            Outcome::fail(expected, seen, Some(cause))
+        }
     }
 }
 
