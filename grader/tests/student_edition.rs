@@ -120,11 +120,7 @@ fn the_student_edition_has_no_answers_passes_its_own_tests_and_grades_an_exercis
     {
         let text = std::fs::read_to_string(edition.join(page)).unwrap();
         let named = grader::package::student::solution_crates(&text);
-        assert!(
-            named.is_empty(),
-            "{} names {named:?}",
-            page.display()
-        );
+        assert!(named.is_empty(), "{} names {named:?}", page.display());
     }
     let page = std::fs::read_to_string(edition.join("book/src/exercicios/ex1.md")).unwrap();
     assert!(
@@ -135,7 +131,26 @@ fn the_student_edition_has_no_answers_passes_its_own_tests_and_grades_an_exercis
     assert!(readme.starts_with("# Edição do aluno"), "{readme}");
     assert!(readme.contains("`cargo test`"));
 
-    // A git repository with everything committed, so `grader reset` works there.
+    // A git repository of its own (never the course's, even when the course is a git
+    // worktree, whose `.git` is a file) with everything committed, so `grader reset` works.
+    assert!(
+        edition.join(".git").is_dir(),
+        "the edition's .git is not a repository of its own"
+    );
+    let head = |dir: &Path| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--absolute-git-dir"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_ne!(
+        head(&edition),
+        head(&course),
+        "the edition committed into the course's repository"
+    );
     let status = Command::new("git")
         .arg("-C")
         .arg(&edition)

@@ -164,7 +164,9 @@ fn copy(
         let name = entry.file_name();
         let rel = rel.join(&name);
         let kind = entry.file_type()?;
-        if kind.is_dir() && NEVER.iter().any(|n| name == *n) {
+        // By name, whatever the kind: in a git worktree `.git` is a file naming the
+        // course's repository, and copied it would make the edition's commit land there.
+        if NEVER.iter().any(|n| name == *n) {
             continue;
         }
         let solution_page =
@@ -471,8 +473,10 @@ pub fn solution_crates(text: &str) -> Vec<&str> {
             continue;
         }
         let start = text[..i]
-            .rfind(|c: char| !is_word(c))
-            .map_or(0, |j| j + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_word(c))
+            .map_or(0, |(j, c)| j + c.len_utf8());
         found.push(&text[start..end]);
     }
     found
@@ -497,7 +501,7 @@ mod tests {
     #[test]
     fn solution_crates_are_found_and_solution_pages_are_not() {
         let text = "rode `cargo run -p ex2-metricas-negocio-solucao -- --port 5000`, \
-                    veja a [solução](ex2-solucao.md) e APP=ex1-metricas-http-solucao.";
+                    veja a [solução](ex2-solucao.md) e “ex1-metricas-http-solucao”.";
         assert_eq!(
             solution_crates(text),
             ["ex2-metricas-negocio-solucao", "ex1-metricas-http-solucao"]
@@ -524,7 +528,10 @@ mod tests {
                     .collect::<Vec<_>>()
             })
             .collect();
-        assert!(named.is_empty(), "lessons naming a solution crate: {named:#?}");
+        assert!(
+            named.is_empty(),
+            "lessons naming a solution crate: {named:#?}"
+        );
     }
 
     #[test]
