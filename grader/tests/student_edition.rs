@@ -1,8 +1,8 @@
 //! `grader package --student OUT`: the edition instructors give students. Written into a
-//! temporary folder, it holds no solution and no hidden check, its own test command passes,
-//! and an exercise is graded from it (full marks for a student who solved it). Its tests build
-//! in `target/student-edition` of the course, kept between runs, so its dependencies compile
-//! once.
+//! temporary folder, it holds no solution, no hidden check, no instructor's guide and no book
+//! page naming a solution crate; its own test command passes, and an exercise is graded from
+//! it (full marks for a student who solved it). Its tests build in `target/student-edition` of
+//! the course, kept between runs, so its dependencies compile once.
 #![cfg(unix)]
 
 mod common;
@@ -48,6 +48,10 @@ fn the_student_edition_has_no_answers_passes_its_own_tests_and_grades_an_exercis
     // solution on purpose: ex2 starts from ex1 solved. Those are starters, and stay.)
     assert!(!edition.join("solutions").exists());
     assert!(!edition.join(grader::hidden::FOLDER).exists());
+    // The instructor's guide stays with the course: bulk grading, hidden checks, isolation.
+    let guide = grader::package::student::INSTRUCTOR_GUIDE;
+    assert!(course.join(guide).join("README.md").is_file());
+    assert!(!edition.join(guide).exists(), "{guide} is in the edition");
     let shipped = files(&edition);
     assert!(
         !shipped
@@ -108,6 +112,16 @@ fn the_student_edition_has_no_answers_passes_its_own_tests_and_grades_an_exercis
         lesson.contains("pub async fn expor("),
         "the lesson's code is inlined"
     );
+    // No page of the edition's book names a solution crate (`cargo run -p ...-solucao`
+    // would fail there: the crate is not in it).
+    for page in shipped
+        .iter()
+        .filter(|p| p.starts_with("book/src") && p.extension().is_some_and(|e| e == "md"))
+    {
+        let text = std::fs::read_to_string(edition.join(page)).unwrap();
+        let named = grader::package::student::solution_crates(&text);
+        assert!(named.is_empty(), "{} names {named:?}", page.display());
+    }
     let page = std::fs::read_to_string(edition.join("book/src/exercicios/ex1.md")).unwrap();
     assert!(
         !page.contains("-solucao.md"),
@@ -117,7 +131,26 @@ fn the_student_edition_has_no_answers_passes_its_own_tests_and_grades_an_exercis
     assert!(readme.starts_with("# Edição do aluno"), "{readme}");
     assert!(readme.contains("`cargo test`"));
 
-    // A git repository with everything committed, so `grader reset` works there.
+    // A git repository of its own (never the course's, even when the course is a git
+    // worktree, whose `.git` is a file) with everything committed, so `grader reset` works.
+    assert!(
+        edition.join(".git").is_dir(),
+        "the edition's .git is not a repository of its own"
+    );
+    let head = |dir: &Path| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--absolute-git-dir"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_ne!(
+        head(&edition),
+        head(&course),
+        "the edition committed into the course's repository"
+    );
     let status = Command::new("git")
         .arg("-C")
         .arg(&edition)

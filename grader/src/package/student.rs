@@ -6,10 +6,11 @@
 //! - every folder a spec of `grader/specs` names as a `solution` (so `solutions/`, and the
 //!   reference apps of other tracks), and `solutions/` itself;
 //! - the instructor's hidden checks (`grader/specs/ocultas/`, read at run time, never built
-//!   into the grader);
+//!   into the grader), and the instructor's guide (`docs/instrutor/`);
 //! - the book's solution pages (`*-solucao.md`), with the links to them left as plain text;
 //!   code a lesson includes from a left-out file is written into the page, as the lesson
-//!   shows it;
+//!   shows it (a page that still names a solution crate, `...-solucao`, stops the edition:
+//!   the command it shows would fail there);
 //! - what tests or measures the course against its solutions: the grader's own test suite
 //!   (`grader/tests`), `crates/stack-tests`, `scripts/test.sh` and the benchmarks, the CI.
 //!
@@ -30,6 +31,7 @@ use crate::course::Course;
 const INSTRUCTOR_ONLY: &[&str] = &[
     "solutions",
     crate::hidden::FOLDER,
+    INSTRUCTOR_GUIDE,
     "grader/tests",
     "crates/stack-tests",
     "scripts/test.sh",
@@ -40,6 +42,10 @@ const INSTRUCTOR_ONLY: &[&str] = &[
     ".ci",
     "book/book",
 ];
+
+/// The instructor's guide (bulk grading, platforms, hidden checks, isolation): Markdown pages
+/// outside the book, for whoever teaches the course.
+pub const INSTRUCTOR_GUIDE: &str = "docs/instrutor";
 
 /// Folders never copied, wherever they are: build output, history, the grader's state.
 const NEVER: &[&str] = &["target", ".git", ".grader"];
@@ -428,7 +434,8 @@ fn git_commit(out: &Path) -> Result<(), String> {
     git(&["commit", "-q", "-m", "Edição do aluno"])
 }
 
-/// A path of the edition that should not be there (a last check over the result).
+/// A path of the edition that should not be there, or a book page naming a solution crate
+/// (a last check over the result).
 fn find_left_out(out: &Path) -> Option<String> {
     let mut pages = Vec::new();
     markdown_pages(&out.join("book/src"), &mut pages);
@@ -438,11 +445,41 @@ fn find_left_out(out: &Path) -> Option<String> {
     {
         return Some(p.display().to_string());
     }
-    ["solutions", crate::hidden::FOLDER]
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap_or_default();
+        if let Some(name) = solution_crates(&text).into_iter().next() {
+            return Some(format!(
+                "the solution crate `{name}` (named by {})",
+                page.display()
+            ));
+        }
+    }
+    ["solutions", crate::hidden::FOLDER, INSTRUCTOR_GUIDE]
         .iter()
         .map(|p| out.join(p))
         .find(|p| p.exists())
         .map(|p| p.display().to_string())
+}
+
+/// The solution crates a text names: words ending in `-solucao` (`ex2-metricas-negocio-solucao`),
+/// not the solution pages (`ex2-solucao.md`), which the edition unlinks.
+pub fn solution_crates(text: &str) -> Vec<&str> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices("-solucao") {
+        let end = i + "-solucao".len();
+        let rest = &text[end..];
+        if rest.starts_with(is_word) || rest.starts_with(".md") {
+            continue;
+        }
+        let start = text[..i]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_word(c))
+            .map_or(0, |(j, c)| j + c.len_utf8());
+        found.push(&text[start..end]);
+    }
+    found
 }
 
 #[cfg(test)]
@@ -471,6 +508,42 @@ mod tests {
         assert_eq!(
             unlink_missing_pages(text, dir.path()),
             "veja a solução, o [exercício](ex1.md), o [site](https://prometheus.io/x.md) e `x[5m]`."
+        );
+    }
+
+    #[test]
+    fn solution_crates_are_found_and_solution_pages_are_not() {
+        let text = "rode `cargo run -p ex2-metricas-negocio-solucao -- --port 5000`, \
+                    veja a [solução](ex2-solucao.md) e “ex1-metricas-http-solucao”.";
+        assert_eq!(
+            solution_crates(text),
+            ["ex2-metricas-negocio-solucao", "ex1-metricas-http-solucao"]
+        );
+        assert!(solution_crates("a página ex5-solucao.md, e só").is_empty());
+    }
+
+    /// The course's own lessons (every page but the solution pages, which the edition leaves
+    /// out) name no solution crate: a student's copy has none to run.
+    #[test]
+    fn the_lessons_name_no_solution_crate() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src");
+        let mut pages = Vec::new();
+        markdown_pages(&src, &mut pages);
+        assert!(pages.len() > 20, "{}", src.display());
+        let named: Vec<String> = pages
+            .iter()
+            .filter(|p| !p.to_string_lossy().ends_with("-solucao.md"))
+            .flat_map(|p| {
+                let text = std::fs::read_to_string(p).unwrap();
+                solution_crates(&text)
+                    .into_iter()
+                    .map(|c| format!("{}: {c}", p.display()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(
+            named.is_empty(),
+            "lessons naming a solution crate: {named:#?}"
         );
     }
 

@@ -137,6 +137,7 @@ mod tests {
             notes: vec![],
             elapsed: Duration::from_secs(1),
             hidden_seed: None,
+            course: None,
         }
     }
 
