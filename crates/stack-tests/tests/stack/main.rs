@@ -3,6 +3,7 @@
 //! One test binary; nextest runs each test in its own process.
 
 mod common;
+mod alertmanager;
 mod compose;
 mod e2e;
 mod grafana;
