@@ -71,16 +71,44 @@ fn receiver_for(labels: &[(String, String)]) -> String {
 #[test]
 fn alerts_are_routed_by_severidade_the_stacks_and_the_students_alike() {
     for (file, alert, receiver) in [
-        ("stack/prometheus/regras/alertas.yml", "TaxaDeErroAlta", "plantao"),
-        ("stack/prometheus/regras/alertas.yml", "LojaForaDoAr", "plantao"),
-        ("stack/prometheus/regras/alertas.yml", "EstoqueBaixo", "curso"),
-        ("solutions/ex5-alertas/regras.yml", "TaxaDeErroAlta", "plantao"),
-        ("solutions/ex5-alertas/regras.yml", "LatenciaP95Alta", "curso"),
-        ("solutions/final-black-friday/regras.yml", "ProdutoEsgotado", "plantao"),
+        (
+            "stack/prometheus/regras/alertas.yml",
+            "TaxaDeErroAlta",
+            "plantao",
+        ),
+        (
+            "stack/prometheus/regras/alertas.yml",
+            "LojaForaDoAr",
+            "plantao",
+        ),
+        (
+            "stack/prometheus/regras/alertas.yml",
+            "EstoqueBaixo",
+            "curso",
+        ),
+        (
+            "solutions/ex5-alertas/regras.yml",
+            "TaxaDeErroAlta",
+            "plantao",
+        ),
+        (
+            "solutions/ex5-alertas/regras.yml",
+            "LatenciaP95Alta",
+            "curso",
+        ),
+        (
+            "solutions/final-black-friday/regras.yml",
+            "ProdutoEsgotado",
+            "plantao",
+        ),
     ] {
         let mut labels = rule_labels(file, alert);
         labels.push(("alertname".into(), alert.into()));
-        assert_eq!(receiver_for(&labels), receiver, "{file}: {alert} {labels:?}");
+        assert_eq!(
+            receiver_for(&labels),
+            receiver,
+            "{file}: {alert} {labels:?}"
+        );
     }
     // A label the stack does not route on changes nothing: `severity` goes to the default.
     assert_eq!(
@@ -151,7 +179,14 @@ impl Alertmanager {
     /// (alertname, produto_id) pairs.
     fn query(&self, inhibited: bool) -> Vec<(String, String)> {
         let mut cmd = Command::new(amtool());
-        cmd.args(["alert", "query", "-o", "json", "--alertmanager.url", &self.url]);
+        cmd.args([
+            "alert",
+            "query",
+            "-o",
+            "json",
+            "--alertmanager.url",
+            &self.url,
+        ]);
         if inhibited {
             cmd.arg("--inhibited");
         }
@@ -187,8 +222,16 @@ fn alert(file: &str, name: &str, series: &[(&str, &str)]) -> Vec<(String, String
 fn produto_esgotado_inhibits_estoque_baixo_of_that_product_only() {
     let am = Alertmanager::start(&config());
     let rules = "stack/prometheus/regras/alertas.yml";
-    let notebook = [("job", "loja"), ("instance", "app:5000"), ("produto_id", "1")];
-    let mouse = [("job", "loja"), ("instance", "app:5000"), ("produto_id", "2")];
+    let notebook = [
+        ("job", "loja"),
+        ("instance", "app:5000"),
+        ("produto_id", "1"),
+    ];
+    let mouse = [
+        ("job", "loja"),
+        ("instance", "app:5000"),
+        ("produto_id", "2"),
+    ];
     am.add(&alert(rules, "EstoqueBaixo", &notebook));
     am.add(&alert(rules, "EstoqueBaixo", &mouse));
     // Before the sell-out, both products' low stock notify.
@@ -219,7 +262,11 @@ fn loja_fora_do_ar_inhibits_the_warnings_of_the_stack_and_of_a_students_rules() 
     am.add(&alert(
         "solutions/ex5-alertas/regras.yml",
         "EstoqueBaixo",
-        &[("job", "loja"), ("instance", "app:5000"), ("produto_id", "3")],
+        &[
+            ("job", "loja"),
+            ("instance", "app:5000"),
+            ("produto_id", "3"),
+        ],
     ));
     am.add(&alert(
         "solutions/ex5-alertas/regras.yml",
@@ -227,7 +274,11 @@ fn loja_fora_do_ar_inhibits_the_warnings_of_the_stack_and_of_a_students_rules() 
         &loja,
     ));
     assert_eq!(am.query(true), []);
-    am.add(&alert("stack/prometheus/regras/alertas.yml", "LojaForaDoAr", &loja));
+    am.add(&alert(
+        "stack/prometheus/regras/alertas.yml",
+        "LojaForaDoAr",
+        &loja,
+    ));
     let inhibited: Vec<String> = am.query(true).into_iter().map(|(a, _)| a).collect();
     assert_eq!(inhibited, ["EstoqueBaixo", "LatenciaP95Alta"]);
     // The critical ones still notify.

@@ -2,8 +2,8 @@
 //! stack/ (Prometheus config and rules, Alertmanager, Grafana provisioning and dashboards).
 //! One test binary; nextest runs each test in its own process.
 
-mod common;
 mod alertmanager;
+mod common;
 mod compose;
 mod e2e;
 mod grafana;
