@@ -469,7 +469,7 @@ fn page(run: &Run, readings: &[Reading], files: &[(&str, &str)], w: &str) -> Str
     }
     let _ = writeln!(
         h,
-        "<p>As curvas no tempo usam <code>rate()</code> em janelas de {w}, só do alvo cuja <code>instance</code> termina em <code>:{}</code>.</p>\n</body></html>",
+        "<p>As curvas no tempo usam <code>rate()</code> em janelas de {w}, só do target cuja <code>instance</code> termina em <code>:{}</code>.</p>\n</body></html>",
         run.port
     );
     h

@@ -263,7 +263,7 @@ fn retarget(t: &mut Value, job: &str, to: &Targets<'_>, changes: &mut Vec<Text>)
         _ if is_loopback(host) => return true,
         _ => {
             changes.push(both(
-                format!("{job}: alvo `{was}` deixado de fora (fora desta máquina)"),
+                format!("{job}: target `{was}` deixado de fora (fora desta máquina)"),
                 format!("{job}: target `{was}` left out (not on this machine)"),
             ));
             return false;
@@ -276,7 +276,7 @@ fn retarget(t: &mut Value, job: &str, to: &Targets<'_>, changes: &mut Vec<Text>)
             _ => both("o Node Exporter do avaliador", "the grader's Node Exporter"),
         };
         changes.push(both(
-            format!("{job}: alvo `{was}` → `{to}` ({})", what.pt),
+            format!("{job}: target `{was}` → `{to}` ({})", what.pt),
             format!("{job}: target `{was}` → `{to}` ({})", what.en),
         ));
         *t = to.into();

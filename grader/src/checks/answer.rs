@@ -120,7 +120,7 @@ fn compare(got: &[Sample], wanted: &[Sample], by: &[String]) -> Result<(), Misma
         return Err((
             both("nenhuma série", "no series"),
             Some(both(
-                "A consulta não casou com nenhuma série: confira o nome da métrica e os rótulos no /metrics.",
+                "A consulta não casou com nenhuma série: confira o nome da métrica e as labels no /metrics.",
                 "The query matched no series: check the metric's name and labels in /metrics.",
             )),
         ));
@@ -152,7 +152,7 @@ pub(super) fn shape_by(got: &[Sample], by: &[String]) -> Result<(), Mismatch> {
         .find(|s| by.iter().any(|l| !s.labels.contains_key(l)))
     {
         let without = if bare.labels.is_empty() {
-            both("sem rótulos", "without labels")
+            both("sem labels", "without labels")
         } else {
             let names: Vec<&str> = bare.labels.keys().map(String::as_str).collect();
             both(
@@ -174,7 +174,7 @@ pub(super) fn shape_by(got: &[Sample], by: &[String]) -> Result<(), Mismatch> {
                 ),
             ),
             Some(both(
-                format!("Agregue mantendo o rótulo: `sum by ({labels}) (...)`."),
+                format!("Agregue mantendo a label: `sum by ({labels}) (...)`."),
                 format!("Aggregate keeping the label: `sum by ({labels}) (...)`."),
             )),
         ));
@@ -237,7 +237,7 @@ pub(super) fn same_values(got: &[Sample], want: &[Sample], by: &[String]) -> Res
                 format!("missing: {}; extra: {}", list(&missing), list(&extra)),
             ),
             Some(both(
-                "Séries a mais ou a menos costumam vir de um filtro de rótulo ({status=...}) ou de um topk/bottomk diferente do pedido.",
+                "Séries a mais ou a menos costumam vir de um filtro de label ({status=...}) ou de um topk/bottomk diferente do pedido.",
                 "Series too many or too few usually come from a label filter ({status=...}) or a topk/bottomk other than asked.",
             )),
         ));

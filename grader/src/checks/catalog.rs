@@ -148,7 +148,7 @@ pub async fn run(cx: &mut Context<'_>, file: &str, ignore: &[String]) -> Outcome
     }
     let cause = both(
         format!(
-            "{file} e o código divergem: uma métrica nova sem linha no catálogo, um nome com erro de digitação, ou uma linha de uma métrica que o app ainda não registra (uma métrica com rótulos só aparece depois do primeiro uso: inicie suas séries com zero)"
+            "{file} e o código divergem: uma métrica nova sem linha no catálogo, um nome com erro de digitação, ou uma linha de uma métrica que o app ainda não registra (uma métrica com labels só aparece depois do primeiro uso: inicie suas séries com zero)"
         ),
         format!(
             "{file} and the code disagree: a new metric without a catalogue row, a misspelt name, or a row of a metric the app does not register yet (a labelled metric shows only after its first use: start its series at zero)"

@@ -137,7 +137,7 @@ pub async fn scrape_job(cx: &mut Context<'_>, w: Wanted<'_>) -> Outcome {
             seen,
             Some(both(
                 format!(
-                    "O nome do job vem de `job_name: {}` em `scrape_configs`; ele vira o rótulo `job` de cada série.",
+                    "O nome do job vem de `job_name: {}` em `scrape_configs`; ele vira a label `job` de cada série.",
                     w.job
                 ),
                 format!(
@@ -158,7 +158,7 @@ pub async fn scrape_job(cx: &mut Context<'_>, w: Wanted<'_>) -> Outcome {
         {
             problems.push(both(
                 format!(
-                    "alvos escritos: [{}], nenhum na porta {port}",
+                    "targets escritos: [{}], nenhum na porta {port}",
                     targets.join(", ")
                 ),
                 format!(
@@ -209,7 +209,7 @@ pub async fn scrape_job(cx: &mut Context<'_>, w: Wanted<'_>) -> Outcome {
                         .get(k)
                         .map_or("—".to_string(), |x| format!("\"{x}\""));
                     problems.push(both(
-                        format!("rótulo {k}: {had} no alvo {}", t.scrape_url),
+                        format!("label {k}: {had} no target {}", t.scrape_url),
                         format!("label {k}: {had} on target {}", t.scrape_url),
                     ));
                 }
@@ -230,13 +230,13 @@ pub async fn scrape_job(cx: &mut Context<'_>, w: Wanted<'_>) -> Outcome {
 pub async fn targets_up(cx: &mut Context<'_>, jobs: &[String]) -> Outcome {
     let expected = if jobs.is_empty() {
         both(
-            "todos os alvos da configuração `up` no Prometheus",
+            "todos os targets da configuração `up` no Prometheus",
             "every target of the config `up` in Prometheus",
         )
     } else {
         let j = jobs.join(", ");
         both(
-            format!("todos os alvos `up` no Prometheus, com alvos nos jobs {j}"),
+            format!("todos os targets `up` no Prometheus, com targets nos jobs {j}"),
             format!("every target `up` in Prometheus, with targets in jobs {j}"),
         )
     };
@@ -274,7 +274,7 @@ pub async fn targets_up(cx: &mut Context<'_>, jobs: &[String]) -> Outcome {
                 let n = last.len();
                 return Outcome::pass(
                     expected,
-                    both(format!("{n} alvo(s) up"), format!("{n} target(s) up")),
+                    both(format!("{n} target(s) up"), format!("{n} target(s) up")),
                 );
             }
         }
@@ -283,7 +283,7 @@ pub async fn targets_up(cx: &mut Context<'_>, jobs: &[String]) -> Outcome {
     if last.is_empty() {
         return Outcome::fail(
             expected,
-            both("nenhum alvo", "no target"),
+            both("nenhum target", "no target"),
             Some(both(
                 "Cada job precisa de `static_configs` com `targets: ['host:porta']`.",
                 "Each job needs `static_configs` with `targets: ['host:port']`.",
@@ -298,7 +298,7 @@ pub async fn targets_up(cx: &mut Context<'_>, jobs: &[String]) -> Outcome {
         return Outcome::fail(
             expected,
             both(
-                format!("nenhum alvo no job `{job}`"),
+                format!("nenhum target no job `{job}`"),
                 format!("no target in job `{job}`"),
             ),
             None,
@@ -347,7 +347,7 @@ fn cause_of(error: &str) -> Text {
         )
     } else {
         both(
-            "“Target is down” (roteiro, Parte 9): confira host, porta e caminho do alvo.",
+            "“Target is down” (roteiro, Parte 9): confira host, porta e caminho do target.",
             "“Target is down” (roteiro, Parte 9): check the target's host, port and path.",
         )
     }
@@ -364,7 +364,7 @@ async fn job_targets(prom: &Prometheus, job: &str) -> Result<Vec<Target>, Text> 
         }
         if start.elapsed() > TARGETS_WITHIN {
             return Err(both(
-                format!("o Prometheus não tem alvos no job `{job}`"),
+                format!("o Prometheus não tem targets no job `{job}`"),
                 format!("Prometheus has no target in job `{job}`"),
             ));
         }
@@ -387,7 +387,7 @@ fn describe(w: &Wanted<'_>) -> Text {
     let mut pt = vec![format!("job `{}`", w.job)];
     let mut en = pt.clone();
     if let Some(p) = w.target_port {
-        pt.push(format!("alvo na porta {p}"));
+        pt.push(format!("target na porta {p}"));
         en.push(format!("a target on port {p}"));
     }
     if let Some(m) = w.metrics_path {
@@ -399,7 +399,7 @@ fn describe(w: &Wanted<'_>) -> Text {
         en.push(format!("scrape_interval {i}"));
     }
     for (k, v) in w.labels {
-        pt.push(format!("rótulo {k}=\"{v}\""));
+        pt.push(format!("label {k}=\"{v}\""));
         en.push(format!("label {k}=\"{v}\""));
     }
     both(pt.join(", "), en.join(", "))

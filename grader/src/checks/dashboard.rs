@@ -663,7 +663,7 @@ fn recorded_series(query: &str) -> Vec<String> {
 
 fn no_data_cause() -> Text {
     both(
-        "A consulta não casou com nenhuma série: confira o nome da métrica e os rótulos no /metrics. Se a métrica não está lá, o seu ex2 ainda não a publica.",
+        "A consulta não casou com nenhuma série: confira o nome da métrica e as labels no /metrics. Se a métrica não está lá, o seu ex2 ainda não a publica.",
         "The query matched no series: check the metric's name and labels in /metrics. If the metric is not there, your ex2 does not publish it yet.",
     )
 }

@@ -109,7 +109,7 @@ fn waits_on(kind: &CheckKind) -> (Text, Text) {
                 "promtool and Prometheus loading the file",
             ),
             both(
-                "o arquivo dá trabalho demais ao promtool ou ao Prometheus (regras ou alvos em excesso?)",
+                "o arquivo dá trabalho demais ao promtool ou ao Prometheus (regras ou targets em excesso?)",
                 "the file gives promtool or Prometheus too much work (too many rules or targets?)",
             ),
         ),
@@ -125,11 +125,11 @@ fn waits_on(kind: &CheckKind) -> (Text, Text) {
         ),
         _ => (
             both(
-                "o Prometheus (alvos e consultas)",
+                "o Prometheus (targets e consultas)",
                 "Prometheus (its targets and queries)",
             ),
             both(
-                "uma consulta pesada demais, ou um alvo que não responde: rode a consulta na interface do Prometheus e veja quanto ela leva",
+                "uma consulta pesada demais, ou um target que não responde: rode a consulta na interface do Prometheus e veja quanto ela leva",
                 "a query that is too heavy, or a target that does not answer: run the query in Prometheus's UI and see how long it takes",
             ),
         ),

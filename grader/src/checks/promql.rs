@@ -11,14 +11,14 @@ const TARGET_UP_WITHIN: Duration = Duration::from_secs(10);
 
 pub async fn target_up(cx: &mut Context<'_>) -> Outcome {
     let expected = both(
-        format!("o Prometheus coleta o alvo `{APP_JOB}` (estado `up`, sem erro de coleta)"),
+        format!("o Prometheus coleta o target `{APP_JOB}` (estado `up`, sem erro de coleta)"),
         format!("Prometheus scrapes target `{APP_JOB}` (state `up`, no scrape error)"),
     );
     let Some(prom) = cx.prometheus else {
         return super::not_started(expected);
     };
     match prom.wait_target_up(TARGET_UP_WITHIN).await {
-        Ok(()) => Outcome::pass(expected, both("alvo up", "target up")),
+        Ok(()) => Outcome::pass(expected, both("target up", "target up")),
         Err(seen) => {
             // Prometheus 3 refuses a body whose Content-Type it does not know (2.x read it
             // as text anyway); its scrape error says so, and so does the cause.

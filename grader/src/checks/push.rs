@@ -145,7 +145,7 @@ fn unique<'a>(
             let places: Vec<String> = many.iter().map(|(g, _, _)| labels(&g.labels)).collect();
             Err(both(
                 format!(
-                    "`{metric}` aparece {} vezes (grupos {}): o job a empurra com rótulos próprios, ou para mais de um grupo",
+                    "`{metric}` aparece {} vezes (grupos {}): o job a empurra com labels próprias, ou para mais de um grupo",
                     many.len(),
                     places.join(", ")
                 ),
@@ -391,7 +391,7 @@ fn group(job: &JobSpec, snapshot: &Snapshot) -> Outcome {
                     ),
                 ),
                 _ => both(
-                    "A chave de agrupamento (o `HashMap` passado a `push_metrics`) tem de ter exatamente os rótulos pedidos: nem menos, nem mais (sem `instance`). Um grupo por execução, ou por máquina, deixaria grupos velhos para trás para sempre.",
+                    "A chave de agrupamento (o `HashMap` passado a `push_metrics`) tem de ter exatamente as labels pedidas: nem menos, nem mais (sem `instance`). Um grupo por execução, ou por máquina, deixaria grupos velhos para trás para sempre.",
                     "The grouping key (the `HashMap` passed to `push_metrics`) must have exactly the labels asked for: no fewer, no more (no `instance`). A group per run, or per machine, would leave stale groups behind forever.",
                 ),
             };
@@ -418,7 +418,7 @@ fn scraped(job: &JobSpec, metrics: &[String], seen: &Observed) -> Outcome {
         .join(", ");
     let expected = both(
         format!(
-            "o Prometheus, coletando o Pushgateway com honor_labels: true, tem cada métrica com os rótulos do envio e o valor do Pushgateway: {all}"
+            "o Prometheus, coletando o Pushgateway com honor_labels: true, tem cada métrica com as labels do envio e o valor do Pushgateway: {all}"
         ),
         format!(
             "Prometheus, scraping the Pushgateway with honor_labels: true, has each metric with the push's labels and the Pushgateway's value: {all}"
@@ -496,7 +496,7 @@ fn scraped(job: &JobSpec, metrics: &[String], seen: &Observed) -> Outcome {
             expected,
             seen_text,
             Some(both(
-                "O Prometheus só vê o que está no Pushgateway, com os rótulos do envio: confira o `job` e a chave de agrupamento do envio.",
+                "O Prometheus só vê o que está no Pushgateway, com as labels do envio: confira o `job` e a chave de agrupamento do envio.",
                 "Prometheus only sees what is in the Pushgateway, with the push's labels: check the push's `job` and grouping key.",
             )),
         )

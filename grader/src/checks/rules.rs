@@ -103,7 +103,7 @@ pub async fn recording(cx: &Context<'_>, min: u32) -> Outcome {
                         format!("`{r}` gave no series under load"),
                     ),
                     Some(both(
-                        "Confira a expressão da regra na aba Graph: os nomes e rótulos das métricas batem com o /metrics?",
+                        "Confira a expressão da regra na aba Graph: os nomes e labels das métricas batem com o /metrics?",
                         "Try the rule's expression in the Graph tab: do the metric names and labels match /metrics?",
                     )),
                 );

@@ -456,7 +456,7 @@ impl Prometheus {
         let (health, error) = last;
         Err(both(
             format!(
-                "o alvo `{APP_JOB}` está `{health}` no Prometheus; último erro de coleta: {error}"
+                "o target `{APP_JOB}` está `{health}` no Prometheus; último erro de coleta: {error}"
             ),
             format!("target `{APP_JOB}` is `{health}` in Prometheus; last scrape error: {error}"),
         ))

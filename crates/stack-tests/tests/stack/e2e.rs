@@ -28,7 +28,7 @@ const APP: &str = "ex2-metricas-negocio-solucao";
 /// Compose project names of this test: `stacktest<pid>x<nanos>`.
 const PREFIX: &str = "stacktest";
 const SERVICES: [&str; 4] = ["app", "prometheus", "alertmanager", "node-exporter"];
-const ALERTS: [&str; 3] = ["TaxaDeErrosAlta", "LatenciaP95Alta", "EstoqueBaixo"];
+const ALERTS: [&str; 3] = ["TaxaDeErroAlta", "LatenciaP95Alta", "EstoqueBaixo"];
 
 /// The stack of one run. Dropping it runs `down -v`: containers, network and volumes go.
 struct Stack {
@@ -538,9 +538,9 @@ async fn the_stack_scrapes_the_app_and_its_alerts_reach_alertmanager() {
             .iter()
             .find(|a| a["labels"]["alertname"] == name)
             .expect("the alert");
-        let sev = a["labels"]["severity"].as_str();
-        assert!(matches!(sev, Some("critical" | "warning")), "{name}: {a}");
-        for key in ["summary", "description"] {
+        let sev = a["labels"]["severidade"].as_str();
+        assert!(matches!(sev, Some("critica" | "aviso")), "{name}: {a}");
+        for key in ["resumo", "descricao"] {
             assert!(
                 a["annotations"][key]
                     .as_str()
@@ -555,7 +555,7 @@ async fn the_stack_scrapes_the_app_and_its_alerts_reach_alertmanager() {
         .expect("EstoqueBaixo");
     assert_eq!(estoque["labels"]["produto_nome"], "Notebook", "{estoque}");
     assert_eq!(
-        estoque["annotations"]["description"],
+        estoque["annotations"]["descricao"],
         "Restam 4 unidades de Notebook (produto_id 1); o limite é 5."
     );
 

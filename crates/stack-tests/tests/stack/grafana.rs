@@ -298,7 +298,7 @@ fn the_exercicio_5_dashboard_covers_everything_the_exercise_asks() {
     });
     find("error rate", &|e| {
         e.iter()
-            .any(|e| e.contains("errors_per_requests") || e.contains("5.."))
+            .any(|e| e.contains("http_requests_erros:razao1m") || e.contains("5.."))
     });
     find("sales by payment method", &|e| {
         e.iter()

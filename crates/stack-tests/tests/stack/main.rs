@@ -2,6 +2,7 @@
 //! stack/ (Prometheus config and rules, Alertmanager, Grafana provisioning and dashboards).
 //! One test binary; nextest runs each test in its own process.
 
+mod alertmanager;
 mod common;
 mod compose;
 mod e2e;
