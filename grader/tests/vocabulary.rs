@@ -464,12 +464,13 @@ fn problem(found: &Found, v: &Vocabulary) -> Option<String> {
                 Some(format!(
                     "matcher on label `{k}`, which is not in the vocabulary"
                 ))
-            } else if k == "alertname" && !v.alerts.contains(val) {
+            // A regex matcher (`=~"A|B"`) names each of its alternatives.
+            } else if k == "alertname" && val.split('|').any(|a| !v.alerts.contains(a)) {
                 Some(format!(
                     "matcher on alert `{val}`, which is not in the vocabulary"
                 ))
             } else if let Some(values) = v.alert_labels.get(k)
-                && !values.contains(val)
+                && val.split('|').any(|x| !values.contains(x))
             {
                 Some(format!(
                     "matcher `{k}=\"{val}\"`: the vocabulary's values are {}",
