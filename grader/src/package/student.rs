@@ -489,12 +489,23 @@ mod tests {
     #[test]
     fn a_dot_git_file_is_never_copied_so_the_edition_is_a_repository_of_its_own() {
         let course = tempfile::tempdir().unwrap();
-        std::fs::write(course.path().join(".git"), "gitdir: /elsewhere/.git/worktrees/x\n").unwrap();
+        std::fs::write(
+            course.path().join(".git"),
+            "gitdir: /elsewhere/.git/worktrees/x\n",
+        )
+        .unwrap();
         std::fs::create_dir_all(course.path().join("src/.git")).unwrap();
         std::fs::write(course.path().join("src/main.rs"), "fn main() {}\n").unwrap();
         let out = tempfile::tempdir().unwrap();
         let mut skipped = BTreeSet::new();
-        copy(course.path(), out.path(), Path::new(""), &BTreeSet::new(), &mut skipped).unwrap();
+        copy(
+            course.path(),
+            out.path(),
+            Path::new(""),
+            &BTreeSet::new(),
+            &mut skipped,
+        )
+        .unwrap();
         assert!(out.path().join("src/main.rs").is_file());
         assert!(!out.path().join(".git").exists() && !out.path().join("src/.git").exists());
     }
