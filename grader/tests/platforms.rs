@@ -52,6 +52,9 @@ const RUNNER_ENV: &[(&str, &str)] = &[
     ("USERNAME", "ana"),
 ];
 
+/// A way a document can be wrong, and what it does to a valid one.
+type Mutation = (&'static str, fn(&mut Value));
+
 #[test]
 fn the_schemas_catch_a_missing_or_mistyped_field() {
     let c50 = schema("classroom50-result.schema.json");
@@ -63,7 +66,7 @@ fn the_schemas_catch_a_missing_or_mistyped_field() {
         "tests": [{ "test-name": "a", "passed": true, "score": 3, "max-score": 3, "hint": "x" }]
     });
     assert_eq!(violations(&c50, &valid), Vec::<String>::new());
-    let mutations: [(&str, fn(&mut Value)); 6] = [
+    let mutations: [Mutation; 6] = [
         ("no owner", |d| {
             drop(d.as_object_mut().unwrap().remove("owner"))
         }),
