@@ -658,8 +658,13 @@ fn lesson_pages(summary: &str) -> Vec<PathBuf> {
         .into_iter()
         .map(PathBuf::from)
         .filter(|p| !p.starts_with("exercicios"))
+        .filter(|p| !REFERENCE_PAGES.iter().any(|r| p == Path::new(r)))
         .collect()
 }
+
+/// Pages a student looks things up in rather than reads as a chapter (a reading list, the
+/// glossary's table): they carry no idea a figure would show better.
+const REFERENCE_PAGES: &[&str] = &["para-saber-mais.md", "glossario.md"];
 
 fn fail_on(what: &str, problems: &[String]) {
     assert!(
