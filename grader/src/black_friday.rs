@@ -24,8 +24,9 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::checks::Outcome;
 use crate::correlation::Step;
-use crate::grade::{Options, unix_now};
 use crate::lang::{Text, both};
+use crate::options::Options;
+use crate::prometheus::unix_now;
 use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
 use crate::spec::{BlackFridaySpec, CheckKind, LoadSpec, Spec};
@@ -115,10 +116,10 @@ pub async fn run(
     };
     let dir = work.join("black-friday");
     std::fs::create_dir_all(&dir).map_err(|e| both(e.to_string(), e.to_string()))?;
-    let port = crate::app::free_port().map_err(|e| both(e.to_string(), e.to_string()))?;
+    let port = crate::net::free_port().map_err(|e| both(e.to_string(), e.to_string()))?;
     let prom = Prometheus::start(
         backend,
-        crate::app::loopback(port),
+        crate::net::loopback(port),
         true,
         &dir,
         Duration::from_secs(30),

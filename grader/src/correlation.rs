@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::bulk::html::esc;
+use crate::html::esc;
 use crate::lang::{Text, both};
 use crate::prometheus::QueryApi;
 
@@ -139,7 +139,7 @@ pub async fn wait_scraped(
     let query = format!("max(timestamp(up{{instance=~\".+:{port}\"}}))");
     let start = std::time::Instant::now();
     loop {
-        let now = crate::grade::unix_now();
+        let now = crate::prometheus::unix_now();
         let last = api.query_at(&query, now).await?;
         match last.first().map(|s| s.value) {
             Some(t) if t >= after => return Ok(()),

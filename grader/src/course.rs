@@ -4,6 +4,10 @@ use std::path::{Path, PathBuf};
 
 use crate::spec::{AppCrate, Spec};
 
+/// The manifest a submission in another language carries (see `crate::manifest`): its folder
+/// is a submission even without a `src/main.rs`.
+pub const MANIFEST_FILE: &str = "avaliador.toml";
+
 /// The course's workspace: specs name their starter and solution crates relative to it, and
 /// its manifest, lockfile and target directory are the ones every submission is built with.
 #[derive(Debug, Clone)]
@@ -70,7 +74,7 @@ impl Course {
                         spec.files.iter().all(|f| d.join(f).is_file())
                     } else {
                         // A crate, or an app in any language with its start manifest.
-                        d.join("src/main.rs").is_file() || d.join(crate::manifest::FILE).is_file()
+                        d.join("src/main.rs").is_file() || d.join(MANIFEST_FILE).is_file()
                     }
                 };
                 let in_workspace = dir.join(&spec.starter);

@@ -50,7 +50,7 @@ pub async fn examine(course: Option<&Path>, image: &str, bin: Option<&Path>) -> 
         ),
     });
 
-    let docker = match prometheus::engine().await {
+    let docker = match crate::docker::engine().await {
         Ok(d) => {
             let v = d
                 .version()

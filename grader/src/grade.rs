@@ -6,86 +6,19 @@ use std::time::{Duration, Instant};
 use crate::answers::Answers;
 use crate::app::App;
 use crate::checks::{self, Context};
-use crate::compile::{self, BuildError};
-use crate::course::{Course, Which};
+use crate::course::Course;
 use crate::dashboard::Dashboard;
 use crate::lang::{Text, both};
 use crate::promconfig::Submitted;
-use crate::prometheus::{self, Backend, BackendChoice, Prometheus};
+use crate::prometheus::{self, Backend, Prometheus};
 use crate::report::{CheckResult, Report};
 use crate::rules::SubmittedRules;
 use crate::scrape::Scraper;
 use crate::spec::Spec;
 
-/// The bounds and choices of one grading run.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub which: Which,
-    pub backend: BackendChoice,
-    pub prometheus_bin: Option<PathBuf>,
-    pub prometheus_image: String,
-    pub alertmanager_bin: Option<PathBuf>,
-    pub alertmanager_image: String,
-    pub pushgateway_bin: Option<PathBuf>,
-    pub pushgateway_image: String,
-    pub build_timeout: Duration,
-    pub startup_timeout: Duration,
-    pub request_timeout: Duration,
-    /// Passed to the app as `LATENCY_SCALE`: the shop's simulated latencies times this.
-    pub latency_scale: f64,
-    /// An app already running at this loopback URL (`--url`): graded as it is, neither
-    /// built, started nor stopped by the grader.
-    pub url: Option<String>,
-    /// Where to draw the dashboard's panels as PNG charts (`--charts`), for exercises with one.
-    pub charts: Option<PathBuf>,
-    /// Where the app runs: a limited process, or a container of its own (`--isolation`).
-    pub isolation: crate::isolation::Isolation,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            which: Which::Starter,
-            backend: BackendChoice::Auto,
-            prometheus_bin: None,
-            prometheus_image: prometheus::DEFAULT_IMAGE.to_string(),
-            alertmanager_bin: None,
-            alertmanager_image: prometheus::DEFAULT_ALERTMANAGER_IMAGE.to_string(),
-            pushgateway_bin: None,
-            pushgateway_image: prometheus::DEFAULT_PUSHGATEWAY_IMAGE.to_string(),
-            build_timeout: Duration::from_secs(900),
-            startup_timeout: Duration::from_secs(15),
-            request_timeout: Duration::from_secs(5),
-            latency_scale: 0.1,
-            url: None,
-            charts: None,
-            isolation: crate::isolation::Isolation::Process,
-        }
-    }
-}
-
-/// The grader could not do its job, through no fault of the submission.
-#[derive(Debug, thiserror::Error)]
-pub enum EnvError {
-    #[error("{}", .0.en)]
-    Prometheus(Text),
-    #[error("{0}")]
-    Cargo(String),
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// The app's isolation could not be set up (`--isolation container` without an engine).
-    #[error("{}", .0.en)]
-    Isolation(Text),
-}
-
-impl EnvError {
-    pub fn describe(&self) -> Text {
-        match self {
-            EnvError::Prometheus(t) | EnvError::Isolation(t) => t.clone(),
-            other => both(other.to_string(), other.to_string()),
-        }
-    }
-}
+use crate::build::build;
+pub use crate::options::{EnvError, Options};
+use crate::prometheus::unix_now;
 
 pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Report, EnvError> {
     let started = Instant::now();
@@ -189,14 +122,14 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     // now so Prometheus knows where to scrape. Until the app listens, its scrapes just fail.
     let given = match &opts.url {
         Some(url) => Some(
-            crate::app::parse_loopback_url(url)
+            crate::net::parse_loopback_url(url)
                 .map_err(|e| EnvError::Io(std::io::Error::other(e)))?,
         ),
         None => None,
     };
     let addr = match &given {
         Some((_, addr)) => *addr,
-        None => crate::app::loopback(crate::app::free_port()?),
+        None => crate::net::loopback(crate::net::free_port()?),
     };
     let prom = match &backend {
         Some(backend) => match Prometheus::start(
@@ -545,42 +478,6 @@ async fn build_and_start(
     })
 }
 
-/// Builds the crate at `crate_dir` as exercise `exercise` (see [`compile::build`]): its
-/// executable, or (inner `Err`) why the submission cannot be graded.
-pub(crate) async fn build(
-    course: &Course,
-    exercise: &str,
-    starter: &std::path::Path,
-    crate_dir: &std::path::Path,
-    work: &std::path::Path,
-    opts: &Options,
-) -> Result<Result<PathBuf, Text>, EnvError> {
-    let built = compile::build(
-        course,
-        exercise,
-        starter,
-        crate_dir,
-        work,
-        opts.build_timeout,
-    )
-    .await;
-    Ok(match built {
-        Ok(exe) => Ok(exe),
-        Err(BuildError::Cargo(e)) => return Err(EnvError::Cargo(e)),
-        Err(e @ BuildError::Compile(_)) => {
-            let dir = crate_dir.display();
-            Err(both(
-                format!("o código em {dir} não compila:\n{e}"),
-                format!("the code in {dir} does not compile:\n{e}"),
-            ))
-        }
-        Err(e) => Err(both(
-            format!("não foi possível compilar: {e}"),
-            format!("could not build: {e}"),
-        )),
-    })
-}
-
 /// The report's note listing what the grader changed in its copy of a submitted file.
 fn rewrites_note(rewrites: &[Text]) -> Text {
     let (pt, en): (Vec<_>, Vec<_>) = rewrites
@@ -674,14 +571,6 @@ async fn stepped_load(
         ),
     );
     (note, from, at, windows)
-}
-
-/// Now, in Unix seconds (the unit of Prometheus's API).
-pub fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default()
 }
 
 /// With `GRADER_TIMINGS` set, when each phase ended, on stderr (for `scripts/bench-grade.sh`).

@@ -46,13 +46,91 @@ use testcontainers::bollard::models::{
 };
 use testcontainers::bollard::query_parameters::{
     AttachContainerOptions, CreateContainerOptions, CreateImageOptions, KillContainerOptions,
-    ListNetworksOptions, RemoveContainerOptions,
+    RemoveContainerOptions,
 };
 use tokio::task::JoinHandle;
 
-use crate::app::StartError;
+use crate::docker::{ENGINE_CALL, LABEL, PID_LABEL};
 use crate::lang::{Text, both};
 use crate::process::{Limits, Owned};
+
+/// Why the app could not be brought up: each is a verdict of its own.
+#[derive(Debug)]
+pub enum StartError {
+    Spawn(String),
+    Exited {
+        status: String,
+        output: String,
+    },
+    NeverListened {
+        after: Duration,
+        output: String,
+    },
+    /// In a container, it listens on `port` on the container's own loopback only: nothing
+    /// outside the container can reach it.
+    LoopbackOnly {
+        port: u16,
+        output: String,
+    },
+    /// Not the submission's fault: the isolation it was to run in failed (no engine).
+    Environment(Text),
+}
+
+impl StartError {
+    pub fn describe(&self) -> Text {
+        match self {
+            StartError::Environment(t) => t.clone(),
+            StartError::Spawn(e) => both(
+                format!("o app não pôde ser iniciado: {e}"),
+                format!("the app could not be started: {e}"),
+            ),
+            StartError::Exited { status, output } => {
+                let (pt, en) = limit_hit(status);
+                both(
+                    format!("o app terminou logo ao iniciar ({status}){pt}. Saída:\n{output}"),
+                    format!(
+                        "the app exited right after starting ({status}){en}. Output:\n{output}"
+                    ),
+                )
+            }
+            StartError::LoopbackOnly { port, output } => both(
+                format!(
+                    "o app abriu a porta {port} só no 127.0.0.1 de dentro do contêiner, onde ninguém de fora o alcança: escute no endereço da variável BIND (0.0.0.0 no contêiner), não em 127.0.0.1 fixo. Saída:\n{output}"
+                ),
+                format!(
+                    "the app opened port {port} on the container's own 127.0.0.1 only, where nothing outside reaches it: listen on the address in the BIND variable (0.0.0.0 in the container), not a fixed 127.0.0.1. Output:\n{output}"
+                ),
+            ),
+            StartError::NeverListened { after, output } => both(
+                format!(
+                    "o app não abriu a porta em {}s (ele lê a porta de PORT ou --port?). Saída:\n{output}",
+                    after.as_secs()
+                ),
+                format!(
+                    "the app did not open its port within {}s (does it read the port from PORT or --port?). Output:\n{output}",
+                    after.as_secs()
+                ),
+            ),
+        }
+    }
+}
+
+/// Which of the grader's limits (see [`crate::process::Limits`]) stopped the app, if one did.
+fn limit_hit(status: &str) -> (&'static str, &'static str) {
+    if status.contains("SIGXFSZ") {
+        (
+            ": escreveu mais de 64 MiB de saída, o limite do avaliador",
+            ": it wrote more than 64 MiB of output, the grader's limit",
+        )
+    } else if status.contains("SIGXCPU") {
+        (
+            ": passou de 10 minutos de CPU, o limite do avaliador",
+            ": it used more than 10 minutes of CPU, the grader's limit",
+        )
+    } else {
+        ("", "")
+    }
+}
 
 /// How the student's app is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -65,16 +143,10 @@ pub enum Isolation {
     Container,
 }
 
-/// The labels every container and network of the grader carries (see
-/// [`crate::prometheus::remove_own_containers`]).
-const LABEL: &str = "course.grader";
-const PID_LABEL: &str = "course.grader.pid";
-
 /// Where the executable is mounted in the container.
 const APP_PATH: &str = "/app/loja";
 const IMAGE_REPO: &str = "course-grader/app-runtime";
 const MEMORY_BYTES: i64 = 1 << 30;
-const ENGINE_CALL: Duration = Duration::from_secs(30);
 
 /// A running app, however it is isolated.
 #[derive(Debug)]
@@ -144,7 +216,7 @@ impl AppContainer {
         let docker = ready().await.map_err(StartError::Environment)?;
         let image = runtime_image(&docker, exe).await?;
         // Bound first: the port is the app's from now on, and Prometheus may scrape it.
-        let listener = tokio::net::TcpListener::bind(crate::app::loopback(port))
+        let listener = tokio::net::TcpListener::bind(crate::net::loopback(port))
             .await
             .map_err(env_failed)?;
         let name = next_name();
@@ -460,11 +532,11 @@ pub async fn ready() -> Result<Docker, Text> {
             "--isolation container needs Linux with Docker Engine: the app built here runs in the container",
         ));
     }
-    let docker = crate::prometheus::engine().await?;
+    let docker = crate::docker::engine().await?;
     static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     SWEPT
         .get_or_init(|| async {
-            crate::prometheus::remove_orphans(&docker).await;
+            crate::docker::remove_orphans(&docker).await;
         })
         .await;
     Ok(docker)
@@ -627,30 +699,6 @@ fn rootfs_tar(files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
         tar.append_data(&mut h, rel, bytes)?;
     }
     tar.into_inner()
-}
-
-/// Removes the networks of the grader's app containers that `label` selects (`course.grader`,
-/// or one grader's pid label) and whose grader `remove` says is gone; after their containers.
-pub async fn remove_networks(docker: &Docker, label: String, remove: impl Fn(Option<u32>) -> bool) {
-    let filters = [("label".to_string(), vec![label])].into_iter().collect();
-    let options = ListNetworksOptions {
-        filters: Some(filters),
-    };
-    let Ok(Ok(networks)) =
-        tokio::time::timeout(ENGINE_CALL, docker.list_networks(Some(options))).await
-    else {
-        return;
-    };
-    for n in networks {
-        let owner = n
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(PID_LABEL))
-            .and_then(|p| p.parse::<u32>().ok());
-        if let Some(id) = n.id.filter(|_| remove(owner)) {
-            let _ = tokio::time::timeout(ENGINE_CALL, docker.remove_network(&id)).await;
-        }
-    }
 }
 
 fn signal_name(sig: i32) -> &'static str {

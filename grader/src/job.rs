@@ -17,12 +17,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::checks::Outcome;
+pub use crate::checks::push::{AlertWatch, FIRES_WITHIN, Observed, RunRecord, Snapshot};
 use crate::course::Course;
-use crate::grade::unix_now;
-use crate::grade::{EnvError, Options};
 use crate::lang::{Text, both};
+use crate::options::{EnvError, Options};
 use crate::process::{Limits, Owned, Untrusted};
-use crate::prometheus::{ActiveAlert, Backend, Group, Prometheus, Pushgateway, Sample};
+use crate::prometheus::unix_now;
+use crate::prometheus::{ActiveAlert, Backend, Prometheus, Pushgateway};
 use crate::spec::{CheckKind, JobSpec, Spec};
 
 /// The scrape job under which Prometheus collects the Pushgateway.
@@ -31,57 +32,8 @@ pub const SCRAPE_JOB: &str = "pushgateway";
 const RULES_FILE: &str = "alertas-do-curso.yml";
 /// How long Prometheus may take to scrape the Pushgateway after a run.
 const FRESH_WITHIN: Duration = Duration::from_secs(10);
-/// How long the alert may take to fire after the failed run has been scraped.
-pub const FIRES_WITHIN: Duration = Duration::from_secs(10);
 /// How long the alert may take to go quiet after the successful run has been scraped.
 const SILENT_WITHIN: Duration = Duration::from_secs(5);
-
-/// One run of the job.
-#[derive(Debug, Clone)]
-pub struct RunRecord {
-    /// How it ended: its exit code (`None` when a signal ended it), or why it did not.
-    pub ended: Result<Option<i32>, Text>,
-    /// Unix seconds, on this machine's clock (the job's own).
-    pub started: f64,
-    pub finished: f64,
-    /// The last lines it printed.
-    pub output: String,
-}
-
-impl RunRecord {
-    pub fn wall_seconds(&self) -> f64 {
-        self.finished - self.started
-    }
-}
-
-/// What the Pushgateway held after one run.
-pub type Snapshot = Result<Vec<Group>, Text>;
-
-/// Everything the checks judge, recorded in order.
-#[derive(Debug)]
-pub struct Observed {
-    pub success: RunRecord,
-    pub failure: RunRecord,
-    pub after_success: Snapshot,
-    pub after_failure: Snapshot,
-    /// Per metric, every series Prometheus has of it after the successful run (any labels);
-    /// `None` when no check needed Prometheus.
-    pub scraped: Option<Result<BTreeMap<String, Vec<Sample>>, Text>>,
-    /// The course's alert around both runs; `None` when no check watches it.
-    pub alert: Option<AlertWatch>,
-}
-
-/// The alert's states, as Prometheus listed them.
-#[derive(Debug)]
-pub struct AlertWatch {
-    pub name: String,
-    /// Its instances still active (pending or firing) after the successful run had been
-    /// scraped and evaluated, at the last reading; empty when it went quiet.
-    pub after_success: Vec<ActiveAlert>,
-    /// Its first firing after the failed run, with how long after the run ended; else the
-    /// states it went through within [`FIRES_WITHIN`].
-    pub after_failure: Result<(Duration, ActiveAlert), Vec<ActiveAlert>>,
-}
 
 /// Grades the job of `spec` in `submission`: the outcome of every check by id, or (inner
 /// `Err`) why the submission cannot be graded. `notes` gets what the report should mention.
@@ -113,7 +65,7 @@ pub async fn grade(
     // Prometheus takes a few seconds to start scraping a new target: it gets them while the
     // job builds.
     let (built, stage) = tokio::join!(
-        crate::grade::build(course, &spec.id, &spec.starter, submission, work, opts),
+        crate::build::build(course, &spec.id, &spec.starter, submission, work, opts),
         Stage::start(course, spec, job, opts, backend, work),
     );
     let stage = stage.map_err(EnvError::Prometheus)?;

@@ -3,40 +3,60 @@
 //!
 //! `main.rs` only parses arguments and maps the outcome of [`run`] to an exit code.
 
-pub mod answers;
-pub mod app;
-pub mod black_friday;
-pub mod bulk;
-pub mod checks;
-pub mod cli;
-pub mod compile;
-pub mod correlation;
+// The modules in layers, lowest first: each uses only its own layer and those below it
+// (docs/ARCHITECTURE.md; tests/layers.rs keeps it so).
+
+// Model: what an exercise demands, what a grading found, where the course is.
 pub mod course;
-pub mod dashboard;
-pub mod doctor;
-pub mod grade;
 pub mod hidden;
-pub mod hints;
-pub mod isolation;
-pub mod job;
+pub mod html;
 pub mod lang;
-pub mod load;
-pub mod manifest;
-pub mod node_exporter;
-pub mod package;
-pub mod panel_charts;
-pub mod platforms;
-pub mod process;
 pub mod progress;
-pub mod promconfig;
-pub mod prometheus;
 pub mod report;
-pub mod rules;
-pub mod scenario;
-pub mod scrape;
 pub mod spec;
-pub mod watch;
+
+// Runtime: processes, the network, Docker, the student's app, Prometheus and its companions.
+pub mod app;
+pub mod compile;
+pub mod docker;
+pub mod isolation;
+pub mod manifest;
+pub mod net;
+pub mod node_exporter;
+pub mod process;
+pub mod prometheus;
+pub mod scrape;
 pub mod workload;
+
+// Submitted files: prometheus.yml, rule files, the dashboard, the answers.
+pub mod answers;
+pub mod dashboard;
+pub mod promconfig;
+pub mod rules;
+
+// Checks: one function per kind of check, judging what the runtime observed.
+pub mod checks;
+pub mod correlation;
+
+// Engine: the grading pipeline and its phases.
+pub mod black_friday;
+pub mod build;
+pub mod grade;
+pub mod job;
+pub mod options;
+pub mod panel_charts;
+pub mod scenario;
+
+// Front-ends: the commands and the documents they write.
+pub mod bulk;
+pub mod cli;
+pub mod doctor;
+pub mod hints;
+pub mod load;
+pub mod package;
+pub mod platforms;
+pub mod run_args;
+pub mod watch;
 
 use std::time::Duration;
 
@@ -261,7 +281,7 @@ async fn grade_command(args: GradeArgs) -> u8 {
         false => spec,
     };
     if let Some(url) = &args.url
-        && let Err(e) = app::parse_loopback_url(url)
+        && let Err(e) = net::parse_loopback_url(url)
     {
         eprintln!("grader: {e}");
         return exit::USAGE;
@@ -322,7 +342,7 @@ async fn grade_command(args: GradeArgs) -> u8 {
             // started; a container whose start was cut short is found by its label.
             eprintln!("grader: {}", lang.t("interrompido", "interrupted"));
             if opts.backend != prometheus::BackendChoice::Native {
-                let _ = tokio::time::timeout(Duration::from_secs(10), prometheus::remove_own_containers()).await;
+                let _ = tokio::time::timeout(Duration::from_secs(10), crate::docker::remove_own_containers()).await;
             }
             return exit::INTERRUPTED;
         }

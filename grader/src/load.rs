@@ -213,12 +213,12 @@ pub async fn run(args: LoadArgs) -> u8 {
         }
     };
     if args.report.is_some()
-        && let Err(e) = crate::app::parse_loopback_url(&args.prometheus)
+        && let Err(e) = crate::net::parse_loopback_url(&args.prometheus)
     {
         eprintln!("grader load: --prometheus: {e}");
         return exit::USAGE;
     }
-    let port = match crate::app::parse_loopback_url(&args.url) {
+    let port = match crate::net::parse_loopback_url(&args.url) {
         Ok((_, addr)) => addr.port(),
         Err(_) => 0, // Load::new says what is wrong with it, below.
     };
@@ -251,7 +251,7 @@ pub async fn run(args: LoadArgs) -> u8 {
     // scrapes this app.
     if args.report.is_some() {
         let api = crate::prometheus::QueryApi::new(&args.prometheus);
-        let now = crate::grade::unix_now();
+        let now = crate::prometheus::unix_now();
         let ready =
             crate::correlation::wait_scraped(&api, port, now, Duration::from_secs(10)).await;
         if let Err(e) = ready {
@@ -274,7 +274,7 @@ pub async fn run(args: LoadArgs) -> u8 {
             );
         }
         eprintln!("grader load: {}", start_line.get(lang));
-        let start = crate::grade::unix_now();
+        let start = crate::prometheus::unix_now();
         let seen = Arc::clone(&timeline);
         let load = match Load::new(&args.url, plan.clone()) {
             Ok(l) => l,
@@ -316,7 +316,7 @@ pub async fn run(args: LoadArgs) -> u8 {
                 Mode::Rate { .. } => 0,
             },
             start,
-            end: crate::grade::unix_now(),
+            end: crate::prometheus::unix_now(),
         });
         let mut out = std::io::stdout().lock();
         if plans.len() > 1 {

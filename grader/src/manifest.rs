@@ -35,7 +35,7 @@ use crate::process::Untrusted;
 use crate::spec::{CheckKind, Selector, Spec, Track};
 
 /// The manifest's file name, in the submission folder.
-pub const FILE: &str = "avaliador.toml";
+pub const FILE: &str = crate::course::MANIFEST_FILE;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

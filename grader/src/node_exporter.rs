@@ -54,7 +54,7 @@ impl NodeExporter {
             )
         })?;
         std::fs::create_dir_all(dir).map_err(failed)?;
-        let port = crate::app::free_port().map_err(failed)?;
+        let port = crate::net::free_port().map_err(failed)?;
         let mut cmd = tokio::process::Command::new(&bin);
         cmd.arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--collector.disable-defaults")

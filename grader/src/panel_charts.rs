@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::bulk::html::esc;
 use crate::dashboard::{Dashboard, Panel, Target};
+use crate::html::esc;
 use crate::lang::{Text, both};
 use crate::prometheus::Prometheus;
 

@@ -11,6 +11,7 @@ use serde_yaml::Value;
 use crate::lang::{Text, both};
 use crate::promconfig::{parse_duration, scalar};
 use crate::prometheus::{Prometheus, ToolRun};
+use crate::spec::InputSeries;
 
 /// Where, in Prometheus's config folder, the student's file is copied as written.
 pub const STUDENT_DIR: &str = "aluno";
@@ -157,31 +158,6 @@ fn rewrite(yaml: &Value) -> Result<(String, Vec<Text>), Text> {
     }
     let text = serde_yaml::to_string(&v).map_err(|e| both(e.to_string(), e.to_string()))?;
     Ok((text, changes))
-}
-
-/// Series for a generated `promtool test rules` case, in promtool's notation.
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InputSeries {
-    pub series: String,
-    pub values: String,
-}
-
-/// Series whose quantity sits exactly on an alert's threshold, where the alert must stay quiet
-/// (the exercises say "above"/"below"): a `>=` or `<=` written for `>` or `<` fires here.
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Boundary {
-    /// The threshold as the exercise states it, named in the hint.
-    pub at: Text,
-    /// Sampled every [`BOUNDARY_INTERVAL`]: values whose per-second rates are sums of powers of
-    /// two, so `rate`, `increase` and `histogram_quantile` land exactly on the threshold.
-    pub series: Vec<InputSeries>,
-    /// The threshold has no exact binary form (5 % is 0.05): a formulation the boundary series
-    /// were not tuned for (`1 - ok / total`) may land a hair above it. Then an alert whose
-    /// expression compares strictly is given the benefit of the doubt.
-    #[serde(default)]
-    pub inexact: bool,
 }
 
 /// The sample and evaluation interval (seconds) of the boundary case: with 20 s, the windows

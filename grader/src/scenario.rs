@@ -21,8 +21,8 @@ use std::collections::HashMap;
 
 use crate::app::App;
 use crate::checks::Outcome;
-use crate::grade::Options;
 use crate::lang::{Text, both};
+use crate::options::Options;
 use crate::prometheus::Alertmanager;
 use crate::prometheus::{ActiveAlert, Backend, Prometheus, Webhook};
 use crate::rules::{Alert, SubmittedRules};
@@ -145,10 +145,10 @@ async fn phases(
     others: &[String],
 ) -> Result<(Text, bool, Delivery), Failed> {
     std::fs::create_dir_all(dir).map_err(|e| broke(both(e.to_string(), e.to_string())))?;
-    let port = crate::app::free_port().map_err(|e| broke(both(e.to_string(), e.to_string())))?;
+    let port = crate::net::free_port().map_err(|e| broke(both(e.to_string(), e.to_string())))?;
     let prom = Prometheus::start(
         env.backend,
-        crate::app::loopback(port),
+        crate::net::loopback(port),
         true,
         dir,
         Duration::from_secs(30),

@@ -11,6 +11,11 @@ use serde::Deserialize;
 
 use crate::lang::Text;
 
+pub mod hint;
+pub mod rule_tests;
+
+pub use rule_tests::{Boundary, InputSeries};
+
 /// The version of the spec format this grader reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -124,7 +129,7 @@ pub struct Spec {
     /// Graded hints, opened one at a time: a nudge, the concept with its book section, what
     /// to use (see [`crate::hints`]).
     #[serde(default)]
-    pub hints: Vec<crate::hints::Hint>,
+    pub hints: Vec<hint::Hint>,
     /// The track this spec grades (`rust` when not given).
     #[serde(default)]
     pub track: Track,
@@ -284,10 +289,10 @@ pub enum CheckKind {
     /// `for:` is over; on the `quiet` series it is neither pending nor firing.
     RuleUnitTest {
         alert: String,
-        fire: Vec<crate::rules::InputSeries>,
-        quiet: Vec<crate::rules::InputSeries>,
+        fire: Vec<InputSeries>,
+        quiet: Vec<InputSeries>,
         /// Series exactly on the threshold, where the alert must stay quiet too.
-        boundary: Option<crate::rules::Boundary>,
+        boundary: Option<Boundary>,
     },
     /// A live scenario in an app and a Prometheus of its own: under the spec's load and no
     /// fault no alert is active; then under this fault `alert` goes pending and firing within
@@ -959,7 +964,7 @@ impl Spec {
         if self.node_exporter && self.prometheus_config.is_none() {
             return Err("`node_exporter` is scraped through the submitted config: the spec needs a prometheus_config".into());
         }
-        crate::hints::validate(&self.hints).map_err(|e| format!("hints: {e}"))?;
+        hint::validate(&self.hints).map_err(|e| format!("hints: {e}"))?;
         self.validate_job()?;
         let mut seen = BTreeMap::new();
         for c in &self.checks {

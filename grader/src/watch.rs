@@ -27,12 +27,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::cli::RunArgs;
 use crate::course::{Course, Which};
 use crate::exit;
 use crate::lang::Lang;
 use crate::prometheus::BackendChoice;
 use crate::report::Report;
+use crate::run_args::RunArgs;
 use crate::spec::Spec;
 
 /// How often the files are looked at.
@@ -128,7 +128,7 @@ pub async fn run(args: WatchArgs) -> u8 {
         if !matches!(outcome, Wake::Graded(_)) && opts.backend != BackendChoice::Native {
             let _ = tokio::time::timeout(
                 Duration::from_secs(10),
-                crate::prometheus::remove_own_containers(),
+                crate::docker::remove_own_containers(),
             )
             .await;
         }

@@ -4,31 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
+use super::row::{ERROR, GRADED, Row, UNGRADABLE, write_atomic};
 use crate::lang::Lang;
 use crate::report::Report;
 use crate::spec::Spec;
-
-/// One line of the gradebook, as read back from a student's `results.json`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub student: String,
-    pub score: f64,
-    pub max_score: f64,
-    /// `graded`, `ungradable` or `error`.
-    pub status: String,
-    pub reason: Option<String>,
-    /// Check id → its score.
-    pub checks: BTreeMap<String, f64>,
-}
-
-pub(super) const GRADED: &str = "graded";
-pub(super) const UNGRADABLE: &str = "ungradable";
-pub(super) const ERROR: &str = "error";
 
 /// Gradescope's `results.json` for a report, with `extra_data` holding what the gradebook
 /// needs; and that gradebook row.
@@ -115,19 +98,6 @@ pub(super) fn progress(row: &Row, lang: Lang) -> String {
             format!("{status}: {first}")
         }
     }
-}
-
-/// Writes `path` through a temporary file in the same folder and a rename, so the file is
-/// either absent or complete.
-pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".partial-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Reads every `<student>/results.json` in `out` and writes `grades.csv`, `summary.json`,

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::gradebook::{GRADED, Row, write_atomic};
+use super::row::{GRADED, Row, write_atomic};
+use crate::html::esc;
 use crate::spec::Spec;
 
 /// Writes the report's pages under `out/relatorio`.
@@ -224,14 +225,6 @@ fn file_name(student: &str) -> String {
     } else {
         name
     }
-}
-
-/// `s` with HTML's special characters escaped, for text and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

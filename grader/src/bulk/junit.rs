@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::gradebook::{Row, UNGRADABLE};
+use super::row::{Row, UNGRADABLE};
 
 /// The XML for `rows`, reading each student's `results.json` in `out` for the checks.
 pub fn render(out: &Path, exercise: &str, rows: &[Row]) -> String {
@@ -22,7 +22,7 @@ pub fn render(out: &Path, exercise: &str, rows: &[Row]) -> String {
         let student = xml(&row.student);
         let mut cases = String::new();
         let (mut n, mut failed, mut errored) = (0, 0, 0);
-        if row.status == UNGRADABLE || row.status != super::gradebook::GRADED {
+        if row.status == UNGRADABLE || row.status != super::row::GRADED {
             n += 1;
             errored += 1;
             let reason = xml(row.reason.as_deref().unwrap_or(&row.status));

@@ -20,23 +20,23 @@ use std::time::Duration;
 use clap::Args;
 use tokio::task::JoinSet;
 
-use crate::cli::RunArgs;
 use crate::course::{Course, Which};
 use crate::exit;
 use crate::grade::{self, EnvError, Options};
 use crate::lang::Lang;
-use crate::prometheus::{self, BackendChoice};
+use crate::prometheus::BackendChoice;
+use crate::run_args::RunArgs;
 use crate::spec::Spec;
 
 mod gradebook;
 pub(crate) mod html;
 mod junit;
+mod row;
 
-use gradebook::{
-    GRADED, already_graded, error_results, error_row, gradebook, progress, render_table,
-    write_atomic,
-};
-pub use gradebook::{Row, csv_field, render_csv, results_json, row_from_results, summary};
+use gradebook::{already_graded, error_results, error_row, gradebook, progress, render_table};
+pub use gradebook::{csv_field, render_csv, results_json, row_from_results, summary};
+pub use row::Row;
+use row::{GRADED, write_atomic};
 
 const BULK_HELP: &str = "\
 A student folder with an avaliador.toml is started as it says and graded on its track (a
@@ -190,8 +190,11 @@ pub async fn run(args: BulkArgs) -> u8 {
     let outcome = grade_all(&ctx, students, jobs, args.force).await;
 
     if outcome == Outcome::Interrupted && ctx.opts.backend != BackendChoice::Native {
-        let _ = tokio::time::timeout(Duration::from_secs(10), prometheus::remove_own_containers())
-            .await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(10),
+            crate::docker::remove_own_containers(),
+        )
+        .await;
     }
     // The gradebook covers every result there, this run's and earlier ones'.
     let rows = match gradebook(&out, &ctx.spec, lang) {

@@ -3,12 +3,62 @@
 //! Pushgateway, and what the course's alert did.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::Outcome;
-use crate::job::{AlertWatch, Observed, RunRecord, Snapshot};
 use crate::lang::{Text, both};
-use crate::prometheus::{Group, readable};
+use crate::prometheus::{ActiveAlert, Group, Sample, readable};
 use crate::spec::{CheckKind, JobRun, JobSpec, PushExpect, PushedIs};
+
+/// How long the alert may take to fire after the failed run has been scraped.
+pub const FIRES_WITHIN: Duration = Duration::from_secs(10);
+
+/// One run of the job.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    /// How it ended: its exit code (`None` when a signal ended it), or why it did not.
+    pub ended: Result<Option<i32>, Text>,
+    /// Unix seconds, on this machine's clock (the job's own).
+    pub started: f64,
+    pub finished: f64,
+    /// The last lines it printed.
+    pub output: String,
+}
+
+impl RunRecord {
+    pub fn wall_seconds(&self) -> f64 {
+        self.finished - self.started
+    }
+}
+
+/// What the Pushgateway held after one run.
+pub type Snapshot = Result<Vec<Group>, Text>;
+
+/// Everything the checks judge, recorded in order.
+#[derive(Debug)]
+pub struct Observed {
+    pub success: RunRecord,
+    pub failure: RunRecord,
+    pub after_success: Snapshot,
+    pub after_failure: Snapshot,
+    /// Per metric, every series Prometheus has of it after the successful run (any labels);
+    /// `None` when no check needed Prometheus.
+    pub scraped: Option<Result<BTreeMap<String, Vec<Sample>>, Text>>,
+    /// The course's alert around both runs; `None` when no check watches it.
+    pub alert: Option<AlertWatch>,
+}
+
+/// The alert's states, as Prometheus listed them.
+#[derive(Debug)]
+pub struct AlertWatch {
+    pub name: String,
+    /// Its instances still active (pending or firing) after the successful run had been
+    /// scraped and evaluated, at the last reading; empty when it went quiet.
+    pub after_success: Vec<ActiveAlert>,
+    /// Its first firing after the failed run, with how long after the run ended; else the
+    /// states it went through within [`FIRES_WITHIN`].
+    pub after_failure: Result<(Duration, ActiveAlert), Vec<ActiveAlert>>,
+}
 
 /// The outcome of a batch-job check; `None` for the other kinds.
 pub fn judge(kind: &CheckKind, job: &JobSpec, seen: &Observed) -> Option<Outcome> {
@@ -517,11 +567,11 @@ fn alerted(alert: &str, watch: Option<&AlertWatch>) -> Outcome {
     let expected = both(
         format!(
             "`{alert}` em silêncio após a execução bem-sucedida, e firing em até {}s após a execução com falha",
-            crate::job::FIRES_WITHIN.as_secs()
+            FIRES_WITHIN.as_secs()
         ),
         format!(
             "`{alert}` silent after the successful run, and firing within {}s after the failed run",
-            crate::job::FIRES_WITHIN.as_secs()
+            FIRES_WITHIN.as_secs()
         ),
     );
     let Some(w) = watch else {
@@ -573,11 +623,11 @@ fn alerted(alert: &str, watch: Option<&AlertWatch>) -> Outcome {
                 both(
                     format!(
                         "silencioso após o sucesso; após a execução com falha: {pt} em {}s",
-                        crate::job::FIRES_WITHIN.as_secs()
+                        FIRES_WITHIN.as_secs()
                     ),
                     format!(
                         "silent after the success; after the failed run: {en} within {}s",
-                        crate::job::FIRES_WITHIN.as_secs()
+                        FIRES_WITHIN.as_secs()
                     ),
                 ),
                 Some(both(

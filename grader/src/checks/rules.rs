@@ -4,9 +4,9 @@
 use super::{Context, Outcome, tidy};
 use crate::lang::{Text, both};
 use crate::rules::{
-    Alert, Boundary, InputSeries, STUDENT_DIR, SubmittedRules, boundary_test, compares_inclusively,
-    unit_test,
+    Alert, STUDENT_DIR, SubmittedRules, boundary_test, compares_inclusively, unit_test,
 };
+use crate::spec::{Boundary, InputSeries};
 
 pub fn valid(cx: &Context<'_>) -> Outcome {
     let Some(rules) = cx.rules else {

@@ -143,7 +143,7 @@ impl Alertmanager {
         dir: &Path,
         timeout: Duration,
     ) -> Result<Self, Text> {
-        let port = crate::app::free_port().map_err(failed)?;
+        let port = crate::net::free_port().map_err(failed)?;
         shared_dir(dir).map_err(failed)?;
         let linux = cfg!(target_os = "linux");
         let docker = matches!(backend, Backend::Docker(_));

@@ -14,9 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use testcontainers::bollard::Docker;
 use testcontainers::bollard::exec::{CreateExecOptions, StartExecResults};
-use testcontainers::bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
 use testcontainers::core::{IntoContainerPort, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
@@ -28,8 +26,7 @@ use crate::lang::Text;
 /// graded by the same Prometheus.
 pub const DEFAULT_IMAGE: &str = "prom/prometheus:v3.5.0";
 
-pub(super) const LABEL: &str = "course.grader";
-pub(super) const PID_LABEL: &str = "course.grader.pid";
+pub(super) use crate::docker::{ENGINE_CALL, LABEL, PID_LABEL};
 
 /// Where the container sees the run's config folder.
 pub(super) const CONF_MOUNT: &str = "/etc/prometheus/avaliador";
@@ -95,7 +92,7 @@ pub(super) async fn promtool(
 ) -> Result<ToolRun, String> {
     // Through the engine's API directly: testcontainers' exec handle cannot be awaited on
     // from a task that moves between threads.
-    let docker = super::engine().await.map_err(|e| e.en)?;
+    let docker = crate::docker::engine().await.map_err(|e| e.en)?;
     let id = c.id().to_string();
     let run = async move {
         let cmd = std::iter::once("/bin/promtool".to_string())
@@ -162,66 +159,4 @@ pub(super) async fn logs(c: &ContainerAsync<GenericImage>) -> String {
     let text = String::from_utf8_lossy(&out);
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(10)..].join("\n")
-}
-
-/// Removes the containers of graders that are no longer running (killed before they could
-/// clean up). Returns how many it removed.
-pub async fn remove_orphans(docker: &Docker) -> usize {
-    let gone = |owner: Option<u32>| !owner.is_some_and(crate::process::is_alive);
-    let removed = remove_where(docker, LABEL.to_string(), gone).await;
-    // The app containers' networks (`--isolation container`), once their containers are gone.
-    crate::isolation::remove_networks(docker, LABEL.to_string(), gone).await;
-    removed
-}
-
-/// Removes the containers this grader started, including one whose start was cut short (an
-/// interrupted start drops the future before testcontainers hands over the handle that would
-/// remove it). For Ctrl-C; does nothing when no engine answers.
-pub async fn remove_own_containers() {
-    let Ok(docker) = super::engine().await else {
-        return;
-    };
-    let own = format!("{PID_LABEL}={}", std::process::id());
-    remove_where(&docker, own.clone(), |_| true).await;
-    crate::isolation::remove_networks(&docker, own, |_| true).await;
-}
-
-/// How long one call to the engine may take before the grader stops waiting for it.
-pub(super) const ENGINE_CALL: Duration = Duration::from_secs(30);
-
-async fn remove_where(
-    docker: &Docker,
-    label: String,
-    remove: impl Fn(Option<u32>) -> bool,
-) -> usize {
-    let filters = [("label".to_string(), vec![label])].into_iter().collect();
-    let options = ListContainersOptions {
-        all: true,
-        filters: Some(filters),
-        ..Default::default()
-    };
-    let listed = tokio::time::timeout(ENGINE_CALL, docker.list_containers(Some(options))).await;
-    let Ok(Ok(containers)) = listed else {
-        return 0;
-    };
-    let mut removed = 0;
-    for c in containers {
-        let owner = c
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(PID_LABEL))
-            .and_then(|p| p.parse::<u32>().ok());
-        let Some(id) = c.id.filter(|_| remove(owner)) else {
-            continue;
-        };
-        let force = RemoveContainerOptions {
-            force: true,
-            ..Default::default()
-        };
-        let removal = tokio::time::timeout(ENGINE_CALL, docker.remove_container(&id, Some(force)));
-        if matches!(removal.await, Ok(Ok(()))) {
-            removed += 1;
-        }
-    }
-    removed
 }

@@ -27,13 +27,13 @@ pub use alertmanager::{
     Alertmanager, DEFAULT_ALERTMANAGER_IMAGE, Webhook, find_binary as find_alertmanager,
     how_to_install as how_to_install_alertmanager,
 };
-pub use docker::{DEFAULT_IMAGE, remove_orphans, remove_own_containers};
+pub use docker::DEFAULT_IMAGE;
 pub use pushgateway::{
     DEFAULT_PUSHGATEWAY_IMAGE, Family, Group, Pushgateway, find_binary as find_pushgateway,
     how_to_install as how_to_install_pushgateway,
 };
-pub use query::{QueryApi, RangeSeries, Sample};
-pub use select::{BackendChoice, choose, engine};
+pub use query::{QueryApi, RangeSeries, Sample, unix_now};
+pub use select::{BackendChoice, choose};
 
 use crate::lang::{Text, both};
 
@@ -208,7 +208,7 @@ impl Prometheus {
         dir: &Path,
         timeout: Duration,
     ) -> Result<Self, Text> {
-        let port = crate::app::free_port().map_err(failed)?;
+        let port = crate::net::free_port().map_err(failed)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .no_proxy()

@@ -106,7 +106,7 @@ impl Pushgateway {
         dir: &Path,
         timeout: Duration,
     ) -> Result<Self, Text> {
-        let port = crate::app::free_port().map_err(failed)?;
+        let port = crate::net::free_port().map_err(failed)?;
         shared_dir(dir).map_err(failed)?;
         let linux = cfg!(target_os = "linux");
         // Memory only: each grading starts empty, and nothing is written outside `dir`.

@@ -176,3 +176,11 @@ fn timed_out(limit: Duration) -> Text {
         ),
     )
 }
+
+/// Now, in Unix seconds (the unit of Prometheus's API).
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}

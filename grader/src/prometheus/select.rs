@@ -8,7 +8,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::CreateImageOptions;
 
 use super::{Backend, find_binary, how_to_install};
@@ -66,10 +65,10 @@ pub async fn choose(
 
 /// The engine answers and has `image`, pulling it when missing.
 async fn docker_with_image(image: &str) -> Result<(), Text> {
-    let docker = engine().await?;
-    super::remove_orphans(&docker).await;
+    let docker = crate::docker::engine().await?;
+    crate::docker::remove_orphans(&docker).await;
     let present =
-        tokio::time::timeout(super::docker::ENGINE_CALL, docker.inspect_image(image)).await;
+        tokio::time::timeout(crate::docker::ENGINE_CALL, docker.inspect_image(image)).await;
     if matches!(present, Ok(Ok(_))) {
         return Ok(());
     }
@@ -95,23 +94,5 @@ async fn docker_with_image(image: &str) -> Result<(), Text> {
             format!("baixar {image} passou de {PULL_TIMEOUT:?}"),
             format!("pulling {image} took over {PULL_TIMEOUT:?}"),
         )),
-    }
-}
-
-/// A client of the local engine that has answered a ping.
-pub async fn engine() -> Result<Docker, Text> {
-    let no_engine = |e: String| {
-        both(
-            format!("nenhum Docker respondeu: {e}"),
-            format!("no Docker engine answered: {e}"),
-        )
-    };
-    let docker = testcontainers::core::client::docker_client_instance()
-        .await
-        .map_err(|e| no_engine(e.to_string()))?;
-    match tokio::time::timeout(Duration::from_secs(3), docker.ping()).await {
-        Ok(Ok(_)) => Ok(docker),
-        Ok(Err(e)) => Err(no_engine(e.to_string())),
-        Err(_) => Err(no_engine("timeout".into())),
     }
 }

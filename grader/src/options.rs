@@ -1,0 +1,79 @@
+//! A grading run's choices and bounds ([`Options`]), and the one way it fails that is not the
+//! submission's fault ([`EnvError`]): shared by the pipeline, its phases and the commands.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::course::Which;
+use crate::lang::{Text, both};
+use crate::prometheus::{self, BackendChoice};
+
+/// The bounds and choices of one grading run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub which: Which,
+    pub backend: BackendChoice,
+    pub prometheus_bin: Option<PathBuf>,
+    pub prometheus_image: String,
+    pub alertmanager_bin: Option<PathBuf>,
+    pub alertmanager_image: String,
+    pub pushgateway_bin: Option<PathBuf>,
+    pub pushgateway_image: String,
+    pub build_timeout: Duration,
+    pub startup_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Passed to the app as `LATENCY_SCALE`: the shop's simulated latencies times this.
+    pub latency_scale: f64,
+    /// An app already running at this loopback URL (`--url`): graded as it is, neither
+    /// built, started nor stopped by the grader.
+    pub url: Option<String>,
+    /// Where to draw the dashboard's panels as PNG charts (`--charts`), for exercises with one.
+    pub charts: Option<PathBuf>,
+    /// Where the app runs: a limited process, or a container of its own (`--isolation`).
+    pub isolation: crate::isolation::Isolation,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            which: Which::Starter,
+            backend: BackendChoice::Auto,
+            prometheus_bin: None,
+            prometheus_image: prometheus::DEFAULT_IMAGE.to_string(),
+            alertmanager_bin: None,
+            alertmanager_image: prometheus::DEFAULT_ALERTMANAGER_IMAGE.to_string(),
+            pushgateway_bin: None,
+            pushgateway_image: prometheus::DEFAULT_PUSHGATEWAY_IMAGE.to_string(),
+            build_timeout: Duration::from_secs(900),
+            startup_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(5),
+            latency_scale: 0.1,
+            url: None,
+            charts: None,
+            isolation: crate::isolation::Isolation::Process,
+        }
+    }
+}
+
+/// The grader could not do its job, through no fault of the submission.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    #[error("{}", .0.en)]
+    Prometheus(Text),
+    #[error("{0}")]
+    Cargo(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The app's isolation could not be set up (`--isolation container` without an engine).
+    #[error("{}", .0.en)]
+    Isolation(Text),
+}
+
+impl EnvError {
+    pub fn describe(&self) -> Text {
+        match self {
+            EnvError::Prometheus(t) | EnvError::Isolation(t) => t.clone(),
+            other => both(other.to_string(), other.to_string()),
+        }
+    }
+}
