@@ -6,35 +6,63 @@ mod common;
 use common::{grader, redactions};
 use grader::spec::Spec;
 
-#[test]
-fn every_solution_scores_full_marks() {
-    for spec in Spec::all_builtin().unwrap() {
-        let run = grader(&[&spec.id, "--solution"]);
-        assert_eq!(
-            run.code, 0,
-            "{} solution:\n{}\n{}",
-            spec.id, run.stdout, run.stderr
-        );
-        let max = spec.max_score();
-        assert!(
-            run.stdout.contains(&format!("Score: {max}/{max}")),
-            "{}",
-            run.stdout
-        );
-    }
+/// One test per exercise for its solution and one for its starter: each is its own verdict in
+/// the run, and they run side by side.
+macro_rules! every_exercise {
+    ($($id:ident),* $(,)?) => {
+        /// The exercises the tests below cover.
+        const COVERED: &[&str] = &[$(stringify!($id)),*];
+        mod solution {
+            $(#[test]
+            fn $id() {
+                super::solution_scores_full_marks(stringify!($id));
+            })*
+        }
+        mod starter {
+            $(#[test]
+            fn $id() {
+                super::starter_scores_below_max_and_says_why(stringify!($id));
+            })*
+        }
+    };
 }
 
+every_exercise!(ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8, final_);
+
+/// A new exercise gets its two tests here, or this fails.
 #[test]
-fn every_starter_scores_below_max_and_says_why() {
-    for spec in Spec::all_builtin().unwrap() {
-        let run = grader(&[&spec.id]);
-        assert_eq!(
-            run.code, 1,
-            "{} starter:\n{}\n{}",
-            spec.id, run.stdout, run.stderr
-        );
-        redactions().bind(|| insta::assert_snapshot!(format!("starter_{}", spec.id), run.stdout));
-    }
+fn every_exercise_has_its_solution_and_starter_test() {
+    let ids: Vec<String> = Spec::all_builtin()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let covered: Vec<&str> = COVERED.iter().map(|id| id.trim_end_matches('_')).collect();
+    assert_eq!(ids, covered);
+}
+
+fn solution_scores_full_marks(id: &str) {
+    let id = id.trim_end_matches('_');
+    let spec = Spec::builtin(id).unwrap();
+    let run = grader(&[id, "--solution"]);
+    assert_eq!(
+        run.code, 0,
+        "{id} solution:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    let max = spec.max_score();
+    assert!(
+        run.stdout.contains(&format!("Score: {max}/{max}")),
+        "{}",
+        run.stdout
+    );
+}
+
+fn starter_scores_below_max_and_says_why(id: &str) {
+    let id = id.trim_end_matches('_');
+    let run = grader(&[id]);
+    assert_eq!(run.code, 1, "{id} starter:\n{}\n{}", run.stdout, run.stderr);
+    redactions().bind(|| insta::assert_snapshot!(format!("starter_{id}"), run.stdout));
 }
 
 #[test]
