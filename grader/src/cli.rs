@@ -34,6 +34,24 @@ pub struct Cli {
     pub grade: GradeArgs,
 }
 
+impl Cli {
+    /// The language the command was asked to speak (`--lang`), else the locale's.
+    pub fn lang(&self) -> Lang {
+        let chosen = match &self.command {
+            Some(
+                Command::List { lang } | Command::Doctor { lang, .. } | Command::Reset { lang, .. },
+            ) => *lang,
+            Some(Command::Bulk(a)) => return a.run.lang(),
+            Some(Command::Watch(a)) => return a.run.lang(),
+            Some(Command::Load(a)) => a.lang,
+            Some(Command::Package(a)) => a.lang,
+            Some(Command::Hint(a)) => a.lang,
+            None => return self.grade.run.lang(),
+        };
+        chosen.unwrap_or_else(Lang::from_env)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the exercises, with their roteiro part and points.

@@ -332,20 +332,14 @@ fn lookup(name: &str, drawn: &BTreeMap<&str, Value>) -> Result<Value, String> {
     }
 }
 
-/// For `--hidden`: `spec` with the hidden checks drawn from `seed` (a new one when `None`), or
-/// the exit code after saying why not.
+/// For `--hidden`: `spec` with the hidden checks drawn from `seed` (a new one when `None`).
 pub(crate) fn for_run(
     course: &Course,
     spec: &Spec,
     seed: Option<u64>,
-    lang: crate::lang::Lang,
-) -> Result<Spec, u8> {
+) -> Result<Spec, HiddenError> {
     Hidden::load(course, &spec.id)
         .and_then(|h| Ok(h.apply(spec, seed.unwrap_or_else(random_seed))?))
-        .map_err(|e| {
-            eprintln!("grader: {}", e.describe().get(lang));
-            crate::exit::ENVIRONMENT
-        })
 }
 
 /// For `grader bulk --hidden`: each student's hidden checks, drawn from a seed of their own
@@ -359,21 +353,16 @@ pub struct ClassDraw {
 
 impl ClassDraw {
     /// The draw for a class graded with `base`, and `base` with the hidden checks drawn from the
-    /// run's seed (their ids and points make the gradebook's columns); or the exit code after
-    /// saying why not.
+    /// run's seed (their ids and points make the gradebook's columns).
     pub(crate) fn load(
         course: &Course,
         base: &Spec,
         seed: Option<u64>,
         lang: crate::lang::Lang,
-    ) -> Result<(Self, Spec), u8> {
+    ) -> Result<(Self, Spec), HiddenError> {
         let seed = seed.unwrap_or_else(random_seed);
-        let fail = |e: HiddenError| {
-            eprintln!("grader: {}", e.describe().get(lang));
-            crate::exit::ENVIRONMENT
-        };
-        let hidden = Hidden::load(course, &base.id).map_err(fail)?;
-        let with = hidden.apply(base, seed).map_err(|e| fail(e.into()))?;
+        let hidden = Hidden::load(course, &base.id)?;
+        let with = hidden.apply(base, seed)?;
         eprintln!(
             "{} {seed} ({})",
             lang.t(

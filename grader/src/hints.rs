@@ -76,19 +76,12 @@ pub struct HintArgs {
 }
 
 /// `grader hint exN`.
-pub fn run(args: HintArgs) -> u8 {
+pub fn run(args: HintArgs) -> Result<u8, crate::Error> {
     let lang = args.lang.unwrap_or_else(Lang::from_env);
-    let spec = match crate::load_spec(None, Some(&args.exercise), lang) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    match crate::locate_course(args.course.as_deref()) {
-        Ok(course) => {
-            print!("{}", command(&course, &spec, lang));
-            crate::exit::FULL_MARKS
-        }
-        Err(code) => code,
-    }
+    let spec = Spec::builtin(&args.exercise)?;
+    let course = Course::locate(args.course.as_deref())?;
+    print!("{}", command(&course, &spec, lang));
+    Ok(crate::exit::FULL_MARKS)
 }
 
 /// Opens the next hint and says it; once every hint is open, says them all again, and that

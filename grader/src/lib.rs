@@ -51,6 +51,7 @@ pub mod scenario;
 pub mod bulk;
 pub mod cli;
 pub mod doctor;
+pub mod error;
 pub mod hints;
 pub mod load;
 pub mod package;
@@ -62,21 +63,24 @@ use std::time::Duration;
 
 use cli::{Cli, Command, Format, GradeArgs};
 use course::{Course, Which};
+pub use error::{Error, exit};
 use lang::Lang;
 use spec::Spec;
 
-/// The documented exit codes (see `grader --help`).
-pub mod exit {
-    pub const FULL_MARKS: u8 = 0;
-    pub const CHECKS_FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const UNGRADABLE: u8 = 3;
-    pub const ENVIRONMENT: u8 = 4;
-    pub const INTERRUPTED: u8 = 130;
+/// Runs the command; what it prints goes to stdout (results) and stderr (errors). The exit
+/// code is the command's outcome, or the [`Error`]'s (said once here, in the chosen language).
+pub async fn run(cli: Cli) -> u8 {
+    let lang = cli.lang();
+    match command(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("grader: {}", e.text().get(lang));
+            e.code()
+        }
+    }
 }
 
-/// Runs the command; what it prints goes to stdout (results) and stderr (errors).
-pub async fn run(cli: Cli) -> u8 {
+async fn command(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Some(Command::List { lang }) => list(lang.unwrap_or_else(Lang::from_env)),
         Some(Command::Doctor {
@@ -93,14 +97,14 @@ pub async fn run(cli: Cli) -> u8 {
             .await;
             let (text, ready) = doctor::render(&findings, lang.unwrap_or_else(Lang::from_env));
             print!("{text}");
-            if ready {
+            Ok(if ready {
                 exit::FULL_MARKS
             } else {
                 exit::ENVIRONMENT
-            }
+            })
         }
         Some(Command::Bulk(args)) => bulk::run(args).await,
-        Some(Command::Load(args)) => load::run(args).await,
+        Some(Command::Load(args)) => Ok(load::run(args).await),
         Some(Command::Package(args)) => package::run(args),
         Some(Command::Watch(args)) => watch::run(args).await,
         Some(Command::Hint(args)) => hints::run(args),
@@ -117,48 +121,33 @@ pub async fn run(cli: Cli) -> u8 {
         ),
         None if cli.grade.exercise.is_none() && cli.grade.spec.is_none() => {
             let lang = cli.grade.run.lang();
-            let course = match locate_course(cli.grade.run.course.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
-            match Spec::all_builtin() {
-                Ok(specs) => {
-                    let state = progress::State::load(&course);
-                    print!("{}", progress::overview(&specs, &state, lang));
-                    exit::FULL_MARKS
-                }
-                Err(e) => {
-                    eprintln!("grader: {e}");
-                    exit::ENVIRONMENT
-                }
-            }
+            let course = Course::locate(cli.grade.run.course.as_deref())?;
+            let specs = Spec::all_builtin()?;
+            let state = progress::State::load(&course);
+            print!("{}", progress::overview(&specs, &state, lang));
+            Ok(exit::FULL_MARKS)
         }
         None => grade_command(cli.grade).await,
     }
 }
 
 /// `grader reset exN`: asks first (unless `yes`), then restores the starter.
-fn reset(exercise: &str, yes: bool, lang: Lang, course: Option<&std::path::Path>) -> u8 {
+fn reset(
+    exercise: &str,
+    yes: bool,
+    lang: Lang,
+    course: Option<&std::path::Path>,
+) -> Result<u8, Error> {
     use std::io::{BufRead, IsTerminal, Write};
-    let spec = match load_spec(None, Some(exercise), lang) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let course = match locate_course(course) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let spec = Spec::builtin(exercise)?;
+    let course = Course::locate(course)?;
     let dir = spec.starter.display();
     if !yes {
         if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "grader: {}",
-                lang.t(
-                    "sem terminal para confirmar: passe --yes",
-                    "no terminal to confirm on: pass --yes"
-                )
-            );
-            return exit::USAGE;
+            return Err(Error::usage(
+                "sem terminal para confirmar: passe --yes",
+                "no terminal to confirm on: pass --yes",
+            ));
         }
         eprint!(
             "{} {dir} {} ",
@@ -176,147 +165,71 @@ fn reset(exercise: &str, yes: bool, lang: Lang, course: Option<&std::path::Path>
             "s" | "sim" | "y" | "yes"
         ) {
             eprintln!("{}", lang.t("Nada foi mudado.", "Nothing was changed."));
-            return exit::FULL_MARKS;
+            return Ok(exit::FULL_MARKS);
         }
     }
-    match progress::reset(&course, &spec) {
-        Ok(backup) => {
-            println!(
-                "{} {dir}; {} {}",
-                lang.t("Restaurado:", "Restored:"),
-                lang.t("sua versão está em", "your version is in"),
-                backup.display()
-            );
-            exit::FULL_MARKS
-        }
-        Err(e) => {
-            eprintln!("grader: {e}");
-            exit::ENVIRONMENT
-        }
+    let backup = progress::reset(&course, &spec).map_err(Error::environment)?;
+    println!(
+        "{} {dir}; {} {}",
+        lang.t("Restaurado:", "Restored:"),
+        lang.t("sua versão está em", "your version is in"),
+        backup.display()
+    );
+    Ok(exit::FULL_MARKS)
+}
+
+fn list(lang: Lang) -> Result<u8, Error> {
+    for s in Spec::all_builtin()? {
+        println!(
+            "{:<6} {:<12} {:>3} pts  {}",
+            s.id,
+            s.roteiro,
+            s.max_score(),
+            s.title.get(lang)
+        );
     }
+    Ok(exit::FULL_MARKS)
 }
 
-fn list(lang: Lang) -> u8 {
-    match Spec::all_builtin() {
-        Ok(specs) => {
-            for s in specs {
-                println!(
-                    "{:<6} {:<12} {:>3} pts  {}",
-                    s.id,
-                    s.roteiro,
-                    s.max_score(),
-                    s.title.get(lang)
-                );
-            }
-            exit::FULL_MARKS
-        }
-        Err(e) => {
-            eprintln!("grader: {e}");
-            exit::ENVIRONMENT
-        }
-    }
-}
-
-/// The spec to grade with: `--spec FILE`, else the built-in one for `exercise`; on failure,
-/// the message is printed and the exit code returned.
-pub(crate) fn load_spec(
-    file: Option<&std::path::Path>,
-    exercise: Option<&str>,
-    lang: Lang,
-) -> Result<Spec, u8> {
-    let spec = match (file, exercise) {
-        (Some(file), _) => Spec::from_file(file),
-        (None, Some(id)) => Spec::builtin(id),
-        (None, None) => {
-            eprintln!(
-                "grader: {}",
-                lang.t(
-                    "diga qual exercício avaliar, por exemplo `grader ex1` (veja `grader list`)",
-                    "name the exercise to grade, e.g. `grader ex1` (see `grader list`)"
-                )
-            );
-            return Err(exit::USAGE);
-        }
-    };
-    spec.map_err(|e| {
-        eprintln!("grader: {e}");
-        match e {
-            spec::SpecError::Unknown(..) => exit::USAGE,
-            _ => exit::ENVIRONMENT,
-        }
-    })
-}
-
-/// The course, or the exit code after saying why it was not found.
-pub(crate) fn locate_course(dir: Option<&std::path::Path>) -> Result<Course, u8> {
-    Course::locate(dir).map_err(|e| {
-        eprintln!("grader: {e}");
-        exit::ENVIRONMENT
-    })
-}
-
-async fn grade_command(args: GradeArgs) -> u8 {
+async fn grade_command(args: GradeArgs) -> Result<u8, Error> {
     let lang = args.run.lang();
-    let spec = match load_spec(args.spec.as_deref(), args.exercise.as_deref(), lang) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let spec = match args.track.map(|t| spec.for_track(t)) {
+    let spec = Spec::chosen(args.spec.as_deref(), args.exercise.as_deref())?;
+    let spec = match args.track {
+        Some(t) => spec.for_track(t)?,
         None => spec,
-        Some(Ok(s)) => s,
-        Some(Err(e)) => {
-            eprintln!("grader: {e}");
-            return exit::USAGE;
-        }
     };
-    let course = match locate_course(args.run.course.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let course = Course::locate(args.run.course.as_deref())?;
     let spec = match args.run.hidden {
-        true => match hidden::for_run(&course, &spec, args.run.hidden_seed, lang) {
-            Ok(s) => s,
-            Err(code) => return code,
-        },
+        true => hidden::for_run(&course, &spec, args.run.hidden_seed)?,
         false => spec,
     };
     if let Some(url) = &args.url
         && let Err(e) = net::parse_loopback_url(url)
     {
-        eprintln!("grader: {e}");
-        return exit::USAGE;
+        return Err(Error::usage(e.clone(), e));
     }
     // A batch job has no app to point at: the grader must build and run it.
     if args.url.is_some() && spec.job.is_some() {
-        eprintln!(
-            "grader: {}",
-            lang.t(
-                "este exercício é um job que o avaliador compila e executa duas vezes: --url não se aplica",
-                "this exercise is a job the grader builds and runs twice: --url does not apply"
-            )
-        );
-        return exit::USAGE;
+        return Err(Error::usage(
+            "este exercício é um job que o avaliador compila e executa duas vezes: --url não se aplica",
+            "this exercise is a job the grader builds and runs twice: --url does not apply",
+        ));
     }
     if args.out.is_some() && args.format == Format::Text {
-        eprintln!(
-            "grader: {}",
-            lang.t(
-                "--out grava o documento de uma plataforma: use com --format json, classroom50 ou prairielearn",
-                "--out writes a platform's document: use it with --format json, classroom50 or prairielearn"
-            )
-        );
-        return exit::USAGE;
+        return Err(Error::usage(
+            "--out grava o documento de uma plataforma: use com --format json, classroom50 ou prairielearn",
+            "--out writes a platform's document: use it with --format json, classroom50 or prairielearn",
+        ));
     }
     // Who is being graded comes from Classroom 50's runner: without it no valid result can be
     // written, so say so before building anything.
     let classroom50 = match args.format {
-        Format::Classroom50 => match platforms::classroom50::Submission::from_env() {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!("grader: --format classroom50: {e}");
-                return exit::USAGE;
-            }
-        },
+        Format::Classroom50 => {
+            Some(platforms::classroom50::Submission::from_env().map_err(|e| {
+                let e = format!("--format classroom50: {e}");
+                Error::usage(e.clone(), e)
+            })?)
+        }
         _ => None,
     };
     let which = match (args.solution, args.path) {
@@ -340,20 +253,13 @@ async fn grade_command(args: GradeArgs) -> u8 {
         _ = tokio::signal::ctrl_c() => {
             // Returning drops the grading future, and with it every process and container it
             // started; a container whose start was cut short is found by its label.
-            eprintln!("grader: {}", lang.t("interrompido", "interrupted"));
             if opts.backend != prometheus::BackendChoice::Native {
                 let _ = tokio::time::timeout(Duration::from_secs(10), crate::docker::remove_own_containers()).await;
             }
-            return exit::INTERRUPTED;
+            return Err(Error::Interrupted);
         }
     };
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("grader: {}", e.describe().get(lang));
-            return exit::ENVIRONMENT;
-        }
-    };
+    let report = report?;
     // The student's own copy graded with the course's spec: remember how it went.
     if matches!(opts.which, Which::Starter)
         && args.spec.is_none()
@@ -382,23 +288,20 @@ async fn grade_command(args: GradeArgs) -> u8 {
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or(Ok(()), std::fs::create_dir_all)
                 .and_then(|()| std::fs::write(file, format!("{doc:#}\n")));
-            if let Err(e) = written {
-                eprintln!("grader: {}: {e}", file.display());
-                return exit::ENVIRONMENT;
-            }
+            written.map_err(|e| Error::file(file, e))?;
             print!("{text}");
         }
     }
     // These platforms read the grade from the document; any other exit is the grader's own
     // failure.
     if args.format.document_only() {
-        return exit::FULL_MARKS;
+        return Ok(exit::FULL_MARKS);
     }
-    if report.ungradable.is_some() {
+    Ok(if report.ungradable.is_some() {
         exit::UNGRADABLE
     } else if report.full_marks() {
         exit::FULL_MARKS
     } else {
         exit::CHECKS_FAILED
-    }
+    })
 }

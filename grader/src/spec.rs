@@ -74,6 +74,8 @@ pub enum SpecError {
     Invalid(String, String),
     #[error("exercise `{0}` has no {1} track (it has: {2})")]
     NoTrack(String, &'static str, String),
+    #[error("name the exercise to grade, e.g. `grader ex1` (see `grader list`)")]
+    NoneNamed,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -775,6 +777,15 @@ impl Spec {
             builtin: true,
             ..Self::from_toml(id, text)?
         })
+    }
+
+    /// The spec to grade with: `--spec FILE`, else the built-in one for `exercise`.
+    pub fn chosen(file: Option<&Path>, exercise: Option<&str>) -> Result<Self, SpecError> {
+        match (file, exercise) {
+            (Some(file), _) => Self::from_file(file),
+            (None, Some(id)) => Self::builtin(id),
+            (None, None) => Err(SpecError::NoneNamed),
+        }
     }
 
     /// The built-in spec of the same exercise on `track` (this one when it is that track's).

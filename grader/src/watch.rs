@@ -56,27 +56,18 @@ pub struct WatchArgs {
 }
 
 /// Runs the watch loop until `q` or Ctrl-C.
-pub async fn run(args: WatchArgs) -> u8 {
+pub async fn run(args: WatchArgs) -> Result<u8, crate::Error> {
     let lang = args.run.lang();
-    let spec = match crate::load_spec(None, Some(&args.exercise), lang) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let course = match crate::locate_course(args.run.course.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let spec = Spec::builtin(&args.exercise)?;
+    let course = Course::locate(args.run.course.as_deref())?;
     let which = match &args.path {
         Some(p) => Which::Path(p.clone()),
         None => Which::Starter,
     };
-    let dir = match course.submission(&spec, &which) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("grader: {e}");
-            return exit::USAGE;
-        }
-    };
+    let dir = course.submission(&spec, &which).map_err(|e| {
+        let e = e.to_string();
+        crate::Error::usage(e.clone(), e)
+    })?;
     let own = matches!(which, Which::Starter);
     let opts = args.run.options(which);
     let files = Watched::of(&spec, &dir);
@@ -168,11 +159,11 @@ pub async fn run(args: WatchArgs) -> u8 {
             Some(Wake::Again) => screen.state = State::Grading(None),
             Some(Wake::Quit) => {
                 println!();
-                return exit::FULL_MARKS;
+                return Ok(exit::FULL_MARKS);
             }
             _ => {
-                println!("\ngrader: {}", lang.t("interrompido", "interrupted"));
-                return exit::INTERRUPTED;
+                println!();
+                return Err(crate::Error::Interrupted);
             }
         }
     }

@@ -66,6 +66,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "platforms::*",
             "load",
             "doctor",
+            "error",
         ],
     ),
 ];

@@ -21,12 +21,13 @@ use clap::Args;
 use tokio::task::JoinSet;
 
 use crate::course::{Course, Which};
-use crate::exit;
 use crate::grade::{self, EnvError, Options};
 use crate::lang::Lang;
+use crate::lang::Text;
 use crate::prometheus::BackendChoice;
 use crate::run_args::RunArgs;
 use crate::spec::Spec;
+use crate::{Error, exit};
 
 mod gradebook;
 pub(crate) mod html;
@@ -107,22 +108,15 @@ pub fn default_jobs() -> usize {
         .min(4)
 }
 
-pub async fn run(args: BulkArgs) -> u8 {
+pub async fn run(args: BulkArgs) -> Result<u8, Error> {
     let lang = args.run.lang();
-    let spec = match crate::load_spec(args.spec.as_deref(), args.exercise.as_deref(), lang) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let spec = Spec::chosen(args.spec.as_deref(), args.exercise.as_deref())?;
     if !args.dir.is_dir() {
-        eprintln!(
-            "grader: {} {}",
-            args.dir.display(),
-            lang.t(
-                "não existe ou não é uma pasta",
-                "does not exist or is not a folder"
-            )
-        );
-        return exit::USAGE;
+        let d = args.dir.display();
+        return Err(Error::usage(
+            format!("{d} não existe ou não é uma pasta"),
+            format!("{d} does not exist or is not a folder"),
+        ));
     }
     let dir = std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone());
     let out = match &args.out {
@@ -132,34 +126,22 @@ pub async fn run(args: BulkArgs) -> u8 {
             .unwrap_or(&dir)
             .join(format!("{}-results", spec.id)),
     };
-    let students = match students(&dir, &out) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("grader: {}: {e}", dir.display());
-            return exit::ENVIRONMENT;
-        }
-    };
+    let students = students(&dir, &out).map_err(|e| Error::file(&dir, e))?;
     if students.is_empty() {
-        eprintln!(
-            "grader: {} {}",
-            dir.display(),
-            lang.t("não tem nenhuma pasta de aluno", "holds no student folder")
-        );
-        return exit::USAGE;
+        let d = dir.display();
+        return Err(Error::usage(
+            format!("{d} não tem nenhuma pasta de aluno"),
+            format!("{d} holds no student folder"),
+        ));
     }
-    if let Err(e) = std::fs::create_dir_all(&out) {
-        eprintln!("grader: {}: {e}", out.display());
-        return exit::ENVIRONMENT;
-    }
-    let course = match crate::locate_course(args.run.course.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    std::fs::create_dir_all(&out).map_err(|e| Error::file(&out, e))?;
+    let course = Course::locate(args.run.course.as_deref())?;
     let (spec, hidden) = match args.run.hidden {
-        true => match crate::hidden::ClassDraw::load(&course, &spec, args.run.hidden_seed, lang) {
-            Ok((draw, with)) => (with, Some(draw)),
-            Err(code) => return code,
-        },
+        true => {
+            let (draw, with) =
+                crate::hidden::ClassDraw::load(&course, &spec, args.run.hidden_seed, lang)?;
+            (with, Some(draw))
+        }
         false => (spec, None),
     };
     let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
@@ -197,19 +179,13 @@ pub async fn run(args: BulkArgs) -> u8 {
         .await;
     }
     // The gradebook covers every result there, this run's and earlier ones'.
-    let rows = match gradebook(&out, &ctx.spec, lang) {
-        Ok(rows) => rows,
-        Err(e) => {
-            eprintln!("grader: {}: {e}", out.display());
-            return exit::ENVIRONMENT;
-        }
-    };
+    let rows = gradebook(&out, &ctx.spec, lang).map_err(|e| Error::file(&out, e))?;
     print!("{}", render_table(&rows, lang));
     match outcome {
-        Outcome::Interrupted => exit::INTERRUPTED,
-        Outcome::Environment => exit::ENVIRONMENT,
-        Outcome::Done if rows.iter().all(|r| r.status == GRADED) => exit::FULL_MARKS,
-        Outcome::Done => exit::UNGRADABLE,
+        Outcome::Interrupted => Err(Error::Interrupted),
+        Outcome::Environment(why) => Err(Error::Environment(why)),
+        Outcome::Done if rows.iter().all(|r| r.status == GRADED) => Ok(exit::FULL_MARKS),
+        Outcome::Done => Ok(exit::UNGRADABLE),
     }
 }
 
@@ -228,10 +204,11 @@ struct Ctx {
     prairielearn: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Done,
-    Environment,
+    /// Grading stopped on the grader's environment, for this reason.
+    Environment(Text),
     Interrupted,
 }
 
@@ -313,7 +290,6 @@ async fn grade_all(
         let joined = tokio::select! {
             j = set.join_next_with_id() => j,
             _ = &mut ctrl_c => {
-                eprintln!("grader: {}", lang.t("interrompido", "interrupted"));
                 stop(&mut set).await;
                 return Outcome::Interrupted;
             }
@@ -332,16 +308,18 @@ async fn grade_all(
                 eprintln!("[{done}/{total}] {student}: {}", progress(&row, lang));
             }
             Ok((_, Err(e))) => {
-                eprintln!(
-                    "grader: {student}: {}\n{}",
-                    e.describe().get(lang),
-                    lang.t(
-                        "a avaliação da turma parou: o problema é do ambiente do avaliador, e seria o mesmo para todos",
-                        "grading the class stopped: the grader's environment is at fault, and would be for everyone"
-                    )
-                );
                 stop(&mut set).await;
-                return Outcome::Environment;
+                let why = e.describe();
+                return Outcome::Environment(crate::lang::both(
+                    format!(
+                        "{student}: {}\na avaliação da turma parou: o problema é do ambiente do avaliador, e seria o mesmo para todos",
+                        why.pt
+                    ),
+                    format!(
+                        "{student}: {}\ngrading the class stopped: the grader's environment is at fault, and would be for everyone",
+                        why.en
+                    ),
+                ));
             }
             Err(e) => {
                 // A grading that panicked: an `error` row, graded again on the next run.

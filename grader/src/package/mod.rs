@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args};
 
+use crate::course::Course;
 use crate::exit;
 use crate::lang::Lang;
+use crate::spec::Spec;
 
 pub mod classroom50;
 pub mod gradescope;
@@ -77,22 +79,15 @@ pub const APT_PACKAGES: &[&str] = &[
 pub(crate) const COURSE_SKIPPED: &[&str] = &["target", ".git", ".grader", "book"];
 
 /// `grader package`: writes what was asked and prints where it went.
-pub fn run(args: PackageArgs) -> u8 {
+pub fn run(args: PackageArgs) -> Result<u8, crate::Error> {
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let exercise = args
         .gradescope
         .as_deref()
         .or(args.classroom50.as_deref())
         .or(args.prairielearn.as_deref());
-    let spec = match exercise.map(|id| crate::load_spec(None, Some(id), lang)) {
-        Some(Ok(s)) => Some(s),
-        Some(Err(code)) => return code,
-        None => None,
-    };
-    let course = match crate::locate_course(args.course.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let spec = exercise.map(Spec::builtin).transpose()?;
+    let course = Course::locate(args.course.as_deref())?;
     let out = &args.out;
     let at = |e: std::io::Error| format!("{}: {e}", out.display());
     let written = match (&spec, &args.student) {
@@ -112,18 +107,16 @@ pub fn run(args: PackageArgs) -> u8 {
             }
             edition.dir
         }),
-        (None, None) => return exit::USAGE,
+        (None, None) => {
+            return Err(crate::Error::usage(
+                "diga o que empacotar: --gradescope, --classroom50, --prairielearn ou --student",
+                "say what to package: --gradescope, --classroom50, --prairielearn or --student",
+            ));
+        }
     };
-    match written {
-        Ok(dir) => {
-            println!("{}", dir.display());
-            exit::FULL_MARKS
-        }
-        Err(e) => {
-            eprintln!("grader: {e}");
-            exit::ENVIRONMENT
-        }
-    }
+    let dir = written.map_err(crate::Error::environment)?;
+    println!("{}", dir.display());
+    Ok(exit::FULL_MARKS)
 }
 
 /// `out/<platform>-<exercise>`, emptied.
