@@ -28,7 +28,7 @@
 //! Building is not containerized: it runs on this machine, as the grader's user, with the
 //! course's manifest (see [`crate::compile`]). A submission's code can therefore read files at
 //! compile time (`include_str!("/an/absolute/path")`), and the build's working copy holds only
-//! that student's sources; see the README.
+//! that student's sources; see docs/manual.md ("Isolation") and docs/instrutor/isolamento.md.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

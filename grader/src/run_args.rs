@@ -66,7 +66,7 @@ pub struct RunArgs {
 
     /// Where the student's app runs: `process` (limited: memory, CPU, file size, tasks) or
     /// `container` (a container of its own on Docker Engine, Linux: no network but its port,
-    /// nothing mounted but the executable; see the README's "Isolation").
+    /// nothing mounted but the executable; see "Isolation" in docs/manual.md).
     #[arg(long, value_enum, default_value_t = crate::isolation::Isolation::Process)]
     pub isolation: crate::isolation::Isolation,
 

@@ -130,6 +130,28 @@ fn the_student_edition_has_no_answers_passes_its_own_tests_and_grades_an_exercis
     let readme = std::fs::read_to_string(edition.join("README.md")).unwrap();
     assert!(readme.starts_with("# Edição do aluno"), "{readme}");
     assert!(readme.contains("`cargo test`"));
+    // The grader's manual goes with it, and the links of the README and the manual lead to
+    // files of the edition (those to the instructor's guide or BENCHMARKS.md became text).
+    assert!(
+        edition.join("docs/manual.md").is_file(),
+        "the grader's manual is missing"
+    );
+    for doc in ["README.md", "docs/manual.md"] {
+        let text = std::fs::read_to_string(edition.join(doc)).unwrap();
+        let dir = edition.join(doc).parent().unwrap().to_path_buf();
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let target = &rest[..rest.find(')').unwrap_or(rest.len())];
+            let file = target.split('#').next().unwrap_or_default();
+            if file.is_empty() || target.contains("://") {
+                continue;
+            }
+            assert!(
+                dir.join(file).exists(),
+                "{doc} links to {target}, which is not in the edition"
+            );
+        }
+    }
 
     // A git repository of its own (never the course's, even when the course is a git
     // worktree, whose `.git` is a file) with everything committed, so `grader reset` works.

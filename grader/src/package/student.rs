@@ -14,6 +14,10 @@
 //! - what tests or measures the course against its solutions: the grader's own test suite
 //!   (`grader/tests`), `crates/stack-tests`, `scripts/test.sh` and the benchmarks, the CI.
 //!
+//! The edition keeps the README and the grader's manual (`docs/manual.md`): what they say of
+//! grading, watch mode, the stack and `grader load` is for students too. Their links to pages
+//! that stay with the course (the instructor's guide, `BENCHMARKS.md`) become plain text.
+//!
 //! The workspace keeps only the members that are there, its lockfile is pruned to match
 //! (cargo, offline), and the edition is a git repository with one commit, so `grader reset`
 //! can put a starter back. Its test command is `cargo test` (the default members: the support
@@ -88,6 +92,7 @@ pub fn write(course: &Course, out: &Path) -> Result<Edition, String> {
     keep_present_members(&out)?;
     book(root, &out)?;
     write_readme(&out)?;
+    unlink_left_out_docs(&out)?;
     let mut notes = Vec::new();
     prune_lockfile(&out)?;
     if let Err(e) = git_commit(&out) {
@@ -365,8 +370,9 @@ fn write_readme(out: &Path) -> Result<(), String> {
 
 Esta é a edição do aluno do curso, feita com `grader package --student`: os exercícios, o
 livro, o avaliador e os crates de apoio, sem as soluções (`solutions/` e as páginas de solução
-do livro) e sem as verificações ocultas do instrutor. O que está descrito mais abaixo vale
-aqui, menos o que usa as soluções (`--solution`, `scripts/test.sh`, a suíte do avaliador).
+do livro), sem as verificações ocultas e sem o guia do instrutor. O que está descrito mais
+abaixo vale aqui, menos o que usa as soluções (`--solution`, `scripts/test.sh`, a suíte do
+avaliador) e o que é só do instrutor (correção em lote, plataformas, verificações ocultas).
 
 - Avaliar um exercício: `cargo run -p grader -- ex1`
 - Avaliar de novo a cada arquivo salvo, com dicas na tecla `h`: `cargo run -p grader -- watch ex1`
@@ -374,15 +380,34 @@ aqui, menos o que usa as soluções (`--solution`, `scripts/test.sh`, a suíte d
 - O seu progresso: `cargo run -p grader`
 - Os testes desta edição: `cargo test` (os crates de apoio e o avaliador)
 - O livro: `cargo install mdbook --version '~0.5' --locked`, depois `mdbook serve book`
+- Todos os comandos do avaliador, a pilha do `docker-compose.yml` e `grader load`: o manual,
+  `docs/manual.md` (em inglês)
 
 *English:* this is the course's student edition (`grader package --student`): no solutions
 and no hidden checks. Grade with `cargo run -p grader -- ex1`, watch with `... watch ex1`,
-get hints with `... hint ex1`; the edition's tests are `cargo test`.
+get hints with `... hint ex1`; the edition's tests are `cargo test`. Every command of the
+grader is in its manual, `docs/manual.md`.
 
 ---
 
 ";
     std::fs::write(&path, format!("{note}{course}")).map_err(|e| format!("README.md: {e}"))
+}
+
+/// The README and the pages under `docs/` (the grader's manual) without links to pages that
+/// were left out (the instructor's guide, BENCHMARKS.md): each such link becomes its text.
+fn unlink_left_out_docs(out: &Path) -> Result<(), String> {
+    let mut pages = vec![out.join("README.md")];
+    markdown_pages(&out.join("docs"), &mut pages);
+    for page in pages {
+        let text =
+            std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+        let new = unlink_missing_pages(&text, page.parent().unwrap_or(out));
+        if new != text {
+            std::fs::write(&page, new).map_err(|e| format!("{}: {e}", page.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Cargo.lock without the packages of the members left out: `cargo update --workspace`
