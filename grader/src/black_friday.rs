@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::app::App;
 use crate::checks::Outcome;
 use crate::correlation::Step;
 use crate::lang::{Text, both};
@@ -29,6 +28,7 @@ use crate::options::Options;
 use crate::prometheus::unix_now;
 use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
+use crate::sandbox::{AppSettings, Sandbox, SandboxError};
 use crate::spec::{BlackFridaySpec, CheckKind, LoadSpec, Spec};
 
 /// How long the payment fault may last before the verdict is taken.
@@ -115,42 +115,17 @@ pub async fn run(
         }
     };
     let dir = work.join("black-friday");
-    std::fs::create_dir_all(&dir).map_err(|e| both(e.to_string(), e.to_string()))?;
-    let port = crate::net::free_port().map_err(|e| both(e.to_string(), e.to_string()))?;
-    let prom = Prometheus::start(
-        backend,
-        crate::net::loopback(port),
-        true,
-        &dir,
-        Duration::from_secs(30),
-    )
-    .await?;
-    let loaded = async {
-        prom.write_file("regras.yml", graded)?;
-        prom.reload(&prom.base_config(&[prom.seen_path("regras.yml")], None))
-            .await
-    }
-    .await;
-    if let Err(why) = loaded {
-        prom.stop().await;
-        return Ok((fail_all(why), None));
-    }
-    let app = match App::start(
-        exe,
-        &dir.join("app.log"),
-        port,
-        opts.latency_scale,
-        opts.startup_timeout,
-        opts.isolation,
-    )
-    .await
-    {
-        Ok(app) => app,
-        Err(e) => {
-            prom.stop().await;
-            return Ok((fail_all(e.describe()), None));
-        }
+    let settings = AppSettings {
+        latency_scale: opts.latency_scale,
+        startup_timeout: opts.startup_timeout,
+        isolation: opts.isolation,
     };
+    let sandbox = match Sandbox::start(backend, &dir, graded, None, exe, settings).await {
+        Ok(s) => s,
+        Err(SandboxError::Environment(why)) => return Err(why),
+        Err(e) => return Ok((fail_all(e.text()), None)),
+    };
+    let port = sandbox.app.addr.port();
     // The payment fault ends once every alert the checks expect is firing.
     let expected: Vec<String> = checks
         .iter()
@@ -161,16 +136,15 @@ pub async fn run(
         .flatten()
         .collect();
     let day = live(
-        &prom,
-        &app.url(""),
+        &sandbox.prom,
+        &sandbox.app.url(""),
         bf,
         &expected,
         port,
         opts.charts.as_deref(),
     )
     .await;
-    prom.stop().await;
-    app.process.stop(Duration::from_secs(2)).await;
+    sandbox.stop().await;
     let day = match day {
         Ok(d) => d,
         Err(why) => return Ok((fail_all(why), None)),

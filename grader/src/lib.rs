@@ -25,6 +25,7 @@ pub mod net;
 pub mod node_exporter;
 pub mod process;
 pub mod prometheus;
+pub mod sandbox;
 pub mod scrape;
 pub mod workload;
 

@@ -19,13 +19,13 @@ use tokio::sync::watch;
 
 use std::collections::HashMap;
 
-use crate::app::App;
 use crate::checks::Outcome;
 use crate::lang::{Text, both};
 use crate::options::Options;
 use crate::prometheus::Alertmanager;
 use crate::prometheus::{ActiveAlert, Backend, Prometheus, Webhook};
 use crate::rules::{Alert, SubmittedRules};
+use crate::sandbox::{AppSettings, Sandbox};
 use crate::spec::{CheckKind, LoadSpec, Spec};
 
 /// How long the fault phase may take: long enough for a `for:` of 15 s after the rate
@@ -144,32 +144,16 @@ async fn phases(
     fault: &Fault,
     others: &[String],
 ) -> Result<(Text, bool, Delivery), Failed> {
-    std::fs::create_dir_all(dir).map_err(|e| broke(both(e.to_string(), e.to_string())))?;
-    let port = crate::net::free_port().map_err(|e| broke(both(e.to_string(), e.to_string())))?;
-    let prom = Prometheus::start(
-        env.backend,
-        crate::net::loopback(port),
-        true,
-        dir,
-        Duration::from_secs(30),
-    )
-    .await
-    .map_err(broke)?;
-    prom.write_file("regras.yml", env.rules).map_err(broke)?;
+    let settings = AppSettings {
+        latency_scale: env.latency_scale,
+        startup_timeout: env.startup_timeout,
+        isolation: env.isolation,
+    };
     let am = env.alertmanager.map(|(target, _)| target);
-    prom.reload(&prom.base_config(&[prom.seen_path("regras.yml")], am))
+    let sandbox = Sandbox::start(env.backend, dir, env.rules, am, env.exe, settings)
         .await
-        .map_err(broke)?;
-    let app = App::start(
-        env.exe,
-        &dir.join("app.log"),
-        port,
-        env.latency_scale,
-        env.startup_timeout,
-        env.isolation,
-    )
-    .await
-    .map_err(|e| broke(e.describe()))?;
+        .map_err(|e| broke(e.text()))?;
+    let (prom, app) = (&sandbox.prom, &sandbox.app);
     let base = app.url("");
     let result = async {
         prom.wait_target_up(Duration::from_secs(15))
@@ -180,7 +164,7 @@ async fn phases(
         let baseline = env.baseline.clone_without_faults();
         let (_, seen) = tokio::join!(
             crate::workload::apply(&base, &baseline),
-            watch_alerts(&prom, Duration::from_secs_f64(baseline.seconds), None)
+            watch_alerts(prom, Duration::from_secs_f64(baseline.seconds), None)
         );
         if let Some((at, a)) = seen.iter().find(|(_, a)| a.name == alert.name) {
             return Err((
@@ -227,7 +211,7 @@ async fn phases(
         };
         let (_, timeline) = tokio::join!(
             crate::workload::apply_until(&base, &faulty, stop),
-            watch_alerts(&prom, WINDOW, Some((alert, stop_tx)))
+            watch_alerts(prom, WINDOW, Some((alert, stop_tx)))
         );
         let first = |name: &str, state: &str| {
             timeline
@@ -312,7 +296,7 @@ async fn phases(
                 )),
             )),
             (None, None) => {
-                let value = expression_value(&prom, &alert.expr).await;
+                let value = expression_value(prom, &alert.expr).await;
                 Err((
                     both(
                         format!(
@@ -340,8 +324,7 @@ async fn phases(
     }
     .await;
     let _ = crate::workload::clear_faults(&base).await;
-    prom.stop().await;
-    app.process.stop(Duration::from_secs(2)).await;
+    sandbox.stop().await;
     result
 }
 

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "prometheus",
             "prometheus::*",
             "node_exporter",
+            "sandbox",
             "scrape",
             "workload",
         ],
