@@ -1,6 +1,12 @@
 //! `grader load`: puts load on the shop with [`loadgen`], as Locust does in the roteiro's
 //! Exercício 3, and prints Locust's table at the end.
 //!
+//! With `--steps` and `--repeat N`, each step is one run of its users: a warm-up that is left
+//! out (`--warmup`, see [`warmup`]), then N consecutive windows of `--duration`, read one by
+//! one for the report's statistics and operational laws (see [`crate::correlation`]). The
+//! count of requests in flight, the N of Little's law, is sampled every 100 ms from the load
+//! generator's running integral, so each window gets its exact mean.
+//!
 //! Progress goes to stderr (one line rewritten in place on a terminal, a plain line every
 //! 5 s otherwise), the table and the summary to stdout. Exit: 0 when the load ran (even if
 //! requests failed: that is a result, not an error), 2 for wrong arguments (a host that is not
