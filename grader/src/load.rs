@@ -783,7 +783,8 @@ mod tests {
         ];
         let mean = |a, b| mean_in_flight(&samples, a, b).unwrap();
         assert!((mean(10.0, 12.0) - 2.0).abs() < 1e-12);
-        assert!((mean(11.5, 13.5) - 1.5).abs() < 1e-12);
+        // Half a second of two, then a second and a half of one: 2.5 / 2.
+        assert!((mean(11.5, 13.5) - 1.25).abs() < 1e-12);
         // Past the last sample, the last slope goes on.
         assert!((mean(13.0, 15.0) - 1.0).abs() < 1e-12);
         assert_eq!(mean_in_flight(&samples[..1], 10.0, 11.0), None);
