@@ -1,6 +1,12 @@
 //! `grader load`: puts load on the shop with [`loadgen`], as Locust does in the roteiro's
 //! Exercício 3, and prints Locust's table at the end.
 //!
+//! With `--steps` and `--repeat N`, each step is one run of its users: a warm-up that is left
+//! out (`--warmup`, see [`warmup`]), then N consecutive windows of `--duration`, read one by
+//! one for the report's statistics and operational laws (see [`crate::correlation`]). The
+//! count of requests in flight, the N of Little's law, is sampled every 100 ms from the load
+//! generator's running integral, so each window gets its exact mean.
+//!
 //! Progress goes to stderr (one line rewritten in place on a terminal, a plain line every
 //! 5 s otherwise), the table and the summary to stdout. Exit: 0 when the load ran (even if
 //! requests failed: that is a result, not an error), 2 for wrong arguments (a host that is not
@@ -28,6 +34,9 @@ Examples:
   grader load --steps 2,4,8,16 --think 0 --duration 30s --report relatorio
                                                a stepped load, then the correlation report
                                                from the Prometheus at http://127.0.0.1:9090
+  grader load --steps 2,8 --repeat 5 --duration 20s --report relatorio
+                                               each step measured 5 times after a warm-up:
+                                               means, 95 % intervals, operational laws
 
 Actions of --mix: navegar (GET / or /produtos), produto, busca, carrinho, checkout, logout;
 produto, carrinho and checkout can be pinned to a product: checkout:2=1.
@@ -95,6 +104,21 @@ pub struct LoadArgs {
     /// --duration (2,4,8,16). Latency against users is read step by step.
     #[arg(long, value_name = "N,N,...", value_delimiter = ',', conflicts_with_all = ["users", "rate"])]
     pub steps: Option<Vec<u32>>,
+
+    /// With --steps: measure each step this many times, in consecutive windows of --duration
+    /// after one warm-up (see --warmup); the report gives each step's mean, standard
+    /// deviation and 95 % confidence interval, and checks Little's law and the utilisation
+    /// law. One step then lasts warm-up + N × --duration.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=100), requires = "steps")]
+    pub repeat: u32,
+
+    /// With --steps: the start of each step left out of the measures, while the users start
+    /// and the gateway's line settles [default: with --repeat above 1, the time to start the
+    /// step's users (users ÷ --spawn-rate) plus half of --duration; without it, none, so a
+    /// plain stepped run is measured whole, as always].
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, requires = "steps")]
+    pub warmup: Option<Duration>,
 
     /// After the load, write the correlation report into DIR: index.html and PNG charts of
     /// what Prometheus saw (users, requests per second, P50/P95/P99, errors, latency against
@@ -263,8 +287,23 @@ pub async fn run(args: LoadArgs) -> u8 {
     let tty = std::io::stderr().is_terminal();
     let timeline = Arc::new(Mutex::new(Vec::new()));
     let mut steps = Vec::new();
+    let mut windows = Vec::new();
     let mut cancelled = false;
+    let repeat = if args.steps.is_some() { args.repeat } else { 1 };
     for (i, plan) in plans.iter().enumerate() {
+        // A step: its warm-up, then `repeat` windows of --duration, in one run of its users.
+        let users = match plan.mode {
+            Mode::Users { users, .. } => users,
+            Mode::Rate { .. } => 0,
+        };
+        let warm = if args.steps.is_some() {
+            warmup(&args, users)
+        } else {
+            Duration::ZERO
+        };
+        let mut plan = plan.clone();
+        plan.duration = warm + args.duration * repeat;
+        let plan = &plan;
         let mut start_line = describe_plan_start(plan, &args.url);
         if plans.len() > 1 {
             let (n, of) = (i + 1, plans.len());
@@ -273,9 +312,28 @@ pub async fn run(args: LoadArgs) -> u8 {
                 format!("step {n} of {of}: {}", start_line.en),
             );
         }
+        if repeat > 1 || !warm.is_zero() {
+            start_line = both(
+                format!(
+                    "{}; aquecimento de {}, depois {repeat} × {}",
+                    start_line.pt,
+                    secs(warm),
+                    secs(args.duration)
+                ),
+                format!(
+                    "{}; warm-up {}, then {repeat} × {}",
+                    start_line.en,
+                    secs(warm),
+                    secs(args.duration)
+                ),
+            );
+        }
         eprintln!("grader load: {}", start_line.get(lang));
         let start = crate::prometheus::unix_now();
         let seen = Arc::clone(&timeline);
+        let flight = Arc::new(Mutex::new(Vec::<(f64, f64)>::new()));
+        let flown = Arc::clone(&flight);
+        let mut last_second = (0u64, 0u64, 0.0f64);
         let load = match Load::new(&args.url, plan.clone()) {
             Ok(l) => l,
             Err(e) => {
@@ -284,13 +342,28 @@ pub async fn run(args: LoadArgs) -> u8 {
             }
         };
         let report = load
-            .on_progress(Duration::from_secs(1), move |snap| {
+            // Every 100 ms, for the count of requests in flight at the windows' edges; the
+            // users and the progress line once a second.
+            .on_progress(Duration::from_millis(100), move |snap| {
+                let t = start + snap.elapsed.as_secs_f64();
+                flown
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((t, snap.in_flight_seconds));
+                let second = snap.elapsed.as_secs();
+                if second == last_second.0 {
+                    return;
+                }
                 seen.lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((start + snap.elapsed.as_secs_f64(), snap.users));
+                    .push((t, snap.users));
+                let mut shown = *snap;
+                let span = snap.elapsed.as_secs_f64() - last_second.2;
+                shown.rps = snap.requests.saturating_sub(last_second.1) as f64 / span.max(1e-9);
+                last_second = (second, snap.requests, snap.elapsed.as_secs_f64());
                 // Every second on a terminal (one line, rewritten); every 5 s in a log.
-                if tty || snap.elapsed.as_secs() % 5 == 0 {
-                    progress(snap, tty, lang);
+                if tty || second % 5 == 0 {
+                    progress(&shown, tty, lang);
                 }
             })
             .cancel_when(async {
@@ -310,13 +383,29 @@ pub async fn run(args: LoadArgs) -> u8 {
                 return exit::ENVIRONMENT;
             }
         };
+        let end = crate::prometheus::unix_now();
+        let measured = start + warm.as_secs_f64();
+        let samples = flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let d = args.duration.as_secs_f64();
+        // Only the windows the run finished (all of them, unless interrupted).
+        windows.push(
+            (0..repeat)
+                .map(|k| {
+                    let from = measured + d * f64::from(k);
+                    let to = from + d;
+                    crate::correlation::Window {
+                        start: from,
+                        end: to,
+                        in_flight: mean_in_flight(&samples, from, to),
+                    }
+                })
+                .filter(|w| w.end <= end)
+                .collect::<Vec<_>>(),
+        );
         steps.push(crate::correlation::Step {
-            users: match plan.mode {
-                Mode::Users { users, .. } => u64::from(users),
-                Mode::Rate { .. } => 0,
-            },
-            start,
-            end: crate::prometheus::unix_now(),
+            users: u64::from(users),
+            start: measured.min(end),
+            end,
         });
         let mut out = std::io::stdout().lock();
         if plans.len() > 1 {
@@ -339,8 +428,13 @@ pub async fn run(args: LoadArgs) -> u8 {
                     .as_ref()
                     .map(|s| {
                         format!(
-                            "; degraus de {:?} usuários",
-                            s.iter().map(u32::to_string).collect::<Vec<_>>()
+                            "; degraus de {:?} usuários{}",
+                            s.iter().map(u32::to_string).collect::<Vec<_>>(),
+                            if repeat > 1 {
+                                format!(", {repeat} repetições de {} cada", secs(args.duration))
+                            } else {
+                                String::new()
+                            }
                         )
                     })
                     .unwrap_or_default(),
@@ -349,7 +443,7 @@ pub async fn run(args: LoadArgs) -> u8 {
             users: timeline.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             window: args.window,
         };
-        match report(&args.prometheus, &run, dir).await {
+        match report(&args.prometheus, &run, &windows, dir).await {
             Ok(index) => eprintln!(
                 "grader load: {}",
                 both(
@@ -397,16 +491,60 @@ pub fn plans(args: &LoadArgs, seed: u64) -> Result<Vec<Plan>, Text> {
         .collect()
 }
 
+/// The warm-up of a step of `users`: --warmup when given; otherwise, with --repeat above 1,
+/// the time its users take to start plus half a repetition (the users must all be running,
+/// and the checkouts' line at the gateway must have filled, before a window is worth
+/// reading; half of --duration is long against the payment's second at most and keeps the
+/// run's cost at (N + ½) × --duration a step); without --repeat, none.
+pub fn warmup(args: &LoadArgs, users: u32) -> Duration {
+    if let Some(w) = args.warmup {
+        return w;
+    }
+    if args.repeat <= 1 {
+        return Duration::ZERO;
+    }
+    let ramp = if args.spawn_rate > 0.0 {
+        Duration::try_from_secs_f64(f64::from(users) / args.spawn_rate).unwrap_or(Duration::ZERO)
+    } else {
+        Duration::ZERO
+    };
+    ramp + args.duration / 2
+}
+
+/// The mean of requests in flight between `from` and `to` (Unix seconds), from samples of
+/// (Unix seconds, request-seconds in flight so far); the ends are interpolated, or
+/// extrapolated from the last two samples (the run's last sample comes a little before its
+/// end).
+fn mean_in_flight(samples: &[(f64, f64)], from: f64, to: f64) -> Option<f64> {
+    if samples.len() < 2 || to <= from {
+        return None;
+    }
+    let at = |t: f64| -> f64 {
+        let i = samples
+            .windows(2)
+            .position(|w| t <= w[1].0)
+            .unwrap_or(samples.len() - 2);
+        let (a, b) = (samples[i], samples[i + 1]);
+        if b.0 <= a.0 {
+            return b.1;
+        }
+        let v = a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0);
+        v.max(0.0)
+    };
+    Some((at(to) - at(from)) / (to - from))
+}
+
 /// Waits for Prometheus to have the run's end, then writes the report.
 async fn report(
     prometheus: &str,
     run: &crate::correlation::Run,
+    windows: &[Vec<crate::correlation::Window>],
     dir: &std::path::Path,
 ) -> Result<std::path::PathBuf, Text> {
     let api = crate::prometheus::QueryApi::new(prometheus);
     let end = run.steps.last().map_or(0.0, |s| s.end);
     crate::correlation::wait_scraped(&api, run.port, end, Duration::from_secs(30)).await?;
-    crate::correlation::write(&api, run, dir).await
+    crate::correlation::write_with_windows(&api, run, windows, dir).await
 }
 
 /// A new seed each run, from the clock and the process id.
@@ -632,6 +770,26 @@ fn describe_error(e: &Error) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mean_in_flight_is_the_integrals_slope_between_the_windows_edges() {
+        // Two requests in flight from t = 10 to 12, then one: 0, 2, 4, 5, 6 request-seconds.
+        let samples = [
+            (10.0, 0.0),
+            (11.0, 2.0),
+            (12.0, 4.0),
+            (13.0, 5.0),
+            (14.0, 6.0),
+        ];
+        let mean = |a, b| mean_in_flight(&samples, a, b).unwrap();
+        assert!((mean(10.0, 12.0) - 2.0).abs() < 1e-12);
+        // Half a second of two, then a second and a half of one: 2.5 / 2.
+        assert!((mean(11.5, 13.5) - 1.25).abs() < 1e-12);
+        // Past the last sample, the last slope goes on.
+        assert!((mean(13.0, 15.0) - 1.0).abs() < 1e-12);
+        assert_eq!(mean_in_flight(&samples[..1], 10.0, 11.0), None);
+        assert_eq!(mean_in_flight(&samples, 12.0, 12.0), None);
+    }
 
     #[test]
     fn durations_read_as_people_write_them() {

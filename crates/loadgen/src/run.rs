@@ -88,6 +88,50 @@ pub struct Snapshot {
     pub dropped: u64,
     /// Requests finished per second since the previous snapshot.
     pub rps: f64,
+    /// Requests sent and not yet answered, now.
+    pub in_flight: u64,
+    /// Since the start, the time integral of [`in_flight`](Self::in_flight), in
+    /// request-seconds: its increase between two snapshots, divided by the seconds between
+    /// them, is the mean number of requests in the system over that span (the N of Little's
+    /// law, as the client sees it), however short the requests.
+    pub in_flight_seconds: f64,
+}
+
+/// Requests in flight, and the time integral of their count, kept exact at every change.
+#[derive(Debug)]
+struct InFlight {
+    count: u64,
+    /// When `count` last changed.
+    since: Instant,
+    /// Request-seconds up to `since`.
+    area: f64,
+}
+
+impl InFlight {
+    fn new(start: Instant) -> Self {
+        Self {
+            count: 0,
+            since: start,
+            area: 0.0,
+        }
+    }
+
+    fn change(&mut self, up: bool) {
+        let now = Instant::now();
+        self.area += self.count as f64 * (now - self.since).as_secs_f64();
+        self.since = now;
+        if up {
+            self.count += 1;
+        } else {
+            self.count = self.count.saturating_sub(1);
+        }
+    }
+
+    /// (requests in flight, request-seconds up to `now`).
+    fn read(&self, now: Instant) -> (u64, f64) {
+        let extra = self.count as f64 * now.saturating_duration_since(self.since).as_secs_f64();
+        (self.count, self.area + extra)
+    }
 }
 
 type Callback<'a> = Box<dyn FnMut(&Snapshot) + Send + 'a>;
@@ -176,8 +220,10 @@ impl<'a> Load<'a> {
             exhausted: Notify::new(),
             timeout: plan.request_timeout,
             active: AtomicU64::new(0),
+            in_flight: std::sync::Mutex::new(InFlight::new(Instant::now())),
         });
         let start = Instant::now();
+        shared.flight().since = start;
         if plan.max_requests == Some(0) {
             return Ok(shared.rec.report(start.elapsed(), Stop::MaxRequests, 0));
         }
@@ -234,6 +280,7 @@ impl<'a> Load<'a> {
                     if let Some((_, f)) = progress.as_mut() {
                         let now = Instant::now();
                         let (requests, failures, dropped) = shared.rec.totals();
+                        let (in_flight, in_flight_seconds) = shared.flight().read(now);
                         let secs = (now - last.0).as_secs_f64().max(1e-9);
                         f(&Snapshot {
                             elapsed: now - start,
@@ -242,6 +289,8 @@ impl<'a> Load<'a> {
                             failures,
                             dropped,
                             rps: requests.saturating_sub(last.1) as f64 / secs,
+                            in_flight,
+                            in_flight_seconds,
                         });
                         last = (now, requests);
                     }
@@ -315,6 +364,8 @@ struct Shared {
     timeout: Duration,
     /// Users running, or requests in flight.
     active: AtomicU64,
+    /// Requests sent and not answered yet, with their time integral.
+    in_flight: std::sync::Mutex<InFlight>,
 }
 
 impl Shared {
@@ -334,6 +385,10 @@ impl Shared {
         }
     }
 
+    fn flight(&self) -> std::sync::MutexGuard<'_, InFlight> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn exhausted_now(&self) -> bool {
         self.remaining
             .as_ref()
@@ -351,13 +406,26 @@ impl Shared {
             None => self.client.get(url),
         };
         let start = Instant::now();
+        self.flight().change(true);
+        let answered = Landed(self);
         let outcome = match tokio::time::timeout(self.timeout, exchange(request)).await {
             Ok(Ok(status)) => Outcome::Status(status),
             Ok(Err(e)) if e.is_timeout() => Outcome::Timeout,
             Ok(Err(e)) => Outcome::Transport(describe(&e)),
             Err(_) => Outcome::Timeout,
         };
+        drop(answered);
         self.rec.record(step.endpoint, outcome, start.elapsed());
+    }
+}
+
+/// Takes a request off the in-flight count when dropped: when it is answered, or when its
+/// task is aborted.
+struct Landed<'a>(&'a Shared);
+
+impl Drop for Landed<'_> {
+    fn drop(&mut self) {
+        self.0.flight().change(false);
     }
 }
 

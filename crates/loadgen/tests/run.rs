@@ -388,3 +388,52 @@ fn the_catalogue_and_payment_methods_are_the_shops() {
     assert_eq!(ids, loadgen::PRODUTO_IDS);
     assert_eq!(loja::METODOS_PAGAMENTO, loadgen::METODOS_PAGAMENTO);
 }
+
+/// Three users that never think always have a request in the shop: the mean of requests in
+/// flight between two snapshots (the N of Little's law) is about 3; with a think time a few
+/// times as long as the requests, well under 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_are_integrated_over_time() {
+    // Requests of 5 to 30 ms: the client's own time between two is small beside them.
+    let shop = Shop::start(0.1).await;
+    let mean_in_flight = |think: Duration| {
+        let base = shop.base.clone();
+        async move {
+            let snapshots = Arc::new(Mutex::new(Vec::new()));
+            let log = snapshots.clone();
+            let mode = Mode::Users {
+                users: 3,
+                spawn_rate: 1000.0,
+                think_time: (think, think),
+            };
+            let plan = Plan {
+                duration: Duration::from_millis(1500),
+                mix: "produto=1,navegar=1".parse().unwrap(),
+                ..plan(mode, None)
+            };
+            Load::new(&base, plan)
+                .unwrap()
+                .on_progress(Duration::from_millis(100), move |s| {
+                    log.lock().unwrap().push(*s)
+                })
+                .run()
+                .await
+                .unwrap();
+            let s = snapshots.lock().unwrap().clone();
+            assert!(s.len() >= 10, "{s:?}");
+            assert!(s.iter().all(|s| s.in_flight <= 3), "{s:?}");
+            assert!(
+                s.windows(2)
+                    .all(|w| w[0].in_flight_seconds <= w[1].in_flight_seconds),
+                "{s:?}"
+            );
+            // From the second snapshot on: the users are all started by then.
+            let (a, b) = (&s[1], s.last().unwrap());
+            (b.in_flight_seconds - a.in_flight_seconds) / (b.elapsed - a.elapsed).as_secs_f64()
+        }
+    };
+    let busy = mean_in_flight(Duration::ZERO).await;
+    assert!((2.6..=3.0001).contains(&busy), "mean in flight {busy}");
+    let thinking = mean_in_flight(Duration::from_millis(60)).await;
+    assert!(thinking < 2.5, "mean in flight with think time {thinking}");
+}

@@ -48,6 +48,18 @@ pub trait Eventos: Send + Sync + 'static {
         let _ = (em_uso, capacidade);
     }
 
+    /// A checkout gave back its payment gateway connection after holding it for `ocupada`
+    /// (the payment itself; the wait in line for a free connection is not counted).
+    ///
+    /// Why a duration per release and not another gauge: summed into a counter of seconds
+    /// (`ecommerce_gateway_ocupado_seconds_total` in the course's apps), its `rate()` is the
+    /// average number of connections busy over the window, and divided by the capacity, the
+    /// gateway's utilisation U. The operational laws (U = X·S) need that average over a
+    /// window; a gauge read at each scrape only samples it.
+    fn gateway_ocupado(&self, ocupada: Duration) {
+        let _ = ocupada;
+    }
+
     /// `GET /busca?termo=...` was asked for `termo`, exactly as the client sent it: anything
     /// at all, so think twice before making it a label value.
     fn termo_buscado(&self, termo: &str) {

@@ -345,3 +345,55 @@ async fn checkouts_beyond_the_gateways_connections_wait_in_line() {
     // One take and one give-back per checkout, after the start-up report.
     assert_eq!(vistos.len(), 1 + 2 * 6, "{vistos:?}");
 }
+
+/// Records how long each gateway connection was held.
+#[derive(Default)]
+struct Ocupado(Mutex<Vec<Duration>>);
+
+impl Eventos for Ocupado {
+    fn gateway_ocupado(&self, ocupada: Duration) {
+        self.0.lock().unwrap().push(ocupada);
+    }
+}
+
+/// Four checkouts at once on a gateway of one connection: the connection is never idle while
+/// some wait, so the busy time told (the sum a counter of seconds would hold) is about the
+/// wall time of the four, and each hold is the simulated payment (0.5 to 1 s times the scale),
+/// not the wait in line.
+#[tokio::test]
+async fn the_gateways_busy_time_is_the_time_its_connections_were_held() {
+    let eventos = Arc::new(Ocupado::default());
+    let config = Config {
+        latency_scale: 0.2,
+        gateway_conexoes: 1,
+        ..Config::local(0)
+    };
+    let app = loja::app(eventos.clone(), &config);
+    let base = format!("http://{}", loja::serve_on_free_port(app).await.unwrap());
+    let http = reqwest::Client::new();
+    let compra = json!({"produto_id": 1, "metodo_pagamento": "pix"});
+    let inicio = Instant::now();
+    let mut vendas = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        vendas.spawn(http.post(format!("{base}/checkout")).json(&compra).send());
+    }
+    while let Some(r) = vendas.join_next().await {
+        assert_eq!(r.unwrap().unwrap().status(), StatusCode::OK);
+    }
+    let parede = inicio.elapsed();
+    let vistos = eventos.0.lock().unwrap().clone();
+    assert_eq!(vistos.len(), 4, "one hold per checkout: {vistos:?}");
+    for d in &vistos {
+        // 0.5..1.0 s scaled by 0.2; a little slack above for the timer.
+        assert!(
+            *d >= Duration::from_millis(100) && *d < Duration::from_millis(260),
+            "{vistos:?}"
+        );
+    }
+    let ocupado: Duration = vistos.iter().sum();
+    assert!(ocupado <= parede, "busy {ocupado:?} > wall {parede:?}");
+    assert!(
+        ocupado.as_secs_f64() >= 0.8 * parede.as_secs_f64(),
+        "busy {ocupado:?} against wall {parede:?}: one connection, always in use"
+    );
+}

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use prometheus::core::Collector;
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    Counter, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry,
 };
 use summary::Summary;
 
@@ -88,7 +89,8 @@ pub struct Metricas {
     /// `ecommerce_gateway_conexoes_capacidade`
     pub gateway_capacidade: IntGauge,
     // ANCHOR_END: campos_saturacao
-
+    /// `ecommerce_gateway_ocupado_seconds_total`: o tempo de uso das conexões do gateway.
+    pub gateway_ocupado: Counter,
     // TODO (projeto final): o que a Black Friday vende. Unidades vendidas por produto
     // e a receita em reais; veja METRICAS.md e a página do projeto no livro.
 }
@@ -236,6 +238,18 @@ impl Metricas {
             )?,
         )?;
         // ANCHOR_END: metricas_saturacao
+        // O tempo ocupado do gateway: segundos de conexão em uso, somados sobre as conexões
+        // (duas conexões ocupadas por 1 s somam 2 s). Por que um counter, além do gauge de
+        // conexões em uso: `rate()` dele numa janela é a média de conexões ocupadas nela,
+        // sem depender do que cada coleta viu; dividido pela capacidade, é a utilização U
+        // das leis operacionais (U = X·S). O gauge só mostra o instante de cada coleta.
+        let gateway_ocupado = registrar(
+            &registry,
+            Counter::new(
+                "ecommerce_gateway_ocupado_seconds_total",
+                "Segundos de conexão com o gateway de pagamento em uso, somados sobre as conexões",
+            )?,
+        )?;
 
         // TODO (projeto final): as métricas de negócio da Black Friday e as de
         // infraestrutura (CPU, memória e descritores do processo: o crate `prometheus` tem
@@ -255,6 +269,7 @@ impl Metricas {
             itens_carrinho,
             gateway_em_uso,
             gateway_capacidade,
+            gateway_ocupado,
         })
     }
 }

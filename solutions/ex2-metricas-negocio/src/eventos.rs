@@ -57,6 +57,11 @@ impl Eventos for Metricas {
         self.gateway_capacidade.set(para_i64(capacidade as u64));
     }
     // ANCHOR_END: gateway
+
+    fn gateway_ocupado(&self, ocupada: Duration) {
+        // A loja avisa ao devolver cada conexão, com o tempo que o pagamento a segurou.
+        self.gateway_ocupado.inc_by(ocupada.as_secs_f64());
+    }
 }
 // ANCHOR_END: eventos
 

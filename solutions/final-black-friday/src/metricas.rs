@@ -91,6 +91,8 @@ pub struct Metricas {
     /// `ecommerce_gateway_conexoes_capacidade`
     pub gateway_capacidade: IntGauge,
     // ANCHOR_END: campos_saturacao
+    /// `ecommerce_gateway_ocupado_seconds_total`: o tempo de uso das conexões do gateway.
+    pub gateway_ocupado: Counter,
 
     // ANCHOR: campos_final
     // Projeto final: o que a Black Friday vende.
@@ -247,6 +249,18 @@ impl Metricas {
             )?,
         )?;
         // ANCHOR_END: metricas_saturacao
+        // O tempo ocupado do gateway: segundos de conexão em uso, somados sobre as conexões
+        // (duas conexões ocupadas por 1 s somam 2 s). Por que um counter, além do gauge de
+        // conexões em uso: `rate()` dele numa janela é a média de conexões ocupadas nela,
+        // sem depender do que cada coleta viu; dividido pela capacidade, é a utilização U
+        // das leis operacionais (U = X·S). O gauge só mostra o instante de cada coleta.
+        let gateway_ocupado = registrar(
+            &registry,
+            Counter::new(
+                "ecommerce_gateway_ocupado_seconds_total",
+                "Segundos de conexão com o gateway de pagamento em uso, somados sobre as conexões",
+            )?,
+        )?;
 
         // ANCHOR: metricas_final
         let itens_vendidos = registrar(
@@ -294,6 +308,7 @@ impl Metricas {
             itens_carrinho,
             gateway_em_uso,
             gateway_capacidade,
+            gateway_ocupado,
             itens_vendidos,
             receita,
             ultimo_estoque: Arc::default(),
