@@ -105,7 +105,7 @@ async fn command(cli: Cli) -> Result<u8, Error> {
             })
         }
         Some(Command::Bulk(args)) => bulk::run(args).await,
-        Some(Command::Load(args)) => Ok(load::run(args).await),
+        Some(Command::Load(args)) => load::run(args).await,
         Some(Command::Package(args)) => package::run(args),
         Some(Command::Watch(args)) => watch::run(args).await,
         Some(Command::Hint(args)) => hints::run(args),

@@ -225,50 +225,38 @@ pub fn plan(args: &LoadArgs, seed: u64) -> Result<Plan, Text> {
     Ok(plan)
 }
 
-/// Runs `grader load`; returns the exit code.
-pub async fn run(args: LoadArgs) -> u8 {
+/// Runs `grader load`: its exit code, or why it could not put the load on.
+pub async fn run(args: LoadArgs) -> Result<u8, crate::Error> {
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let seed = args.seed.unwrap_or_else(new_seed);
-    let plans = match plans(&args, seed) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("grader load: {}", e.get(lang));
-            return exit::USAGE;
-        }
-    };
+    let plans = plans(&args, seed).map_err(crate::Error::Usage)?;
     if args.report.is_some()
         && let Err(e) = crate::net::parse_loopback_url(&args.prometheus)
     {
-        eprintln!("grader load: --prometheus: {e}");
-        return exit::USAGE;
+        let e = format!("--prometheus: {e}");
+        return Err(crate::Error::usage(e.clone(), e));
     }
     let port = match crate::net::parse_loopback_url(&args.url) {
         Ok((_, addr)) => addr.port(),
         Err(_) => 0, // Load::new says what is wrong with it, below.
     };
     if let Err(e) = Load::new(&args.url, plans[0].clone()) {
-        eprintln!("grader load: {}", describe_error(&e).get(lang));
-        return match e {
-            Error::Client(_) => exit::ENVIRONMENT,
-            _ => exit::USAGE,
-        };
+        return Err(match e {
+            Error::Client(_) => crate::Error::Environment(describe_error(&e)),
+            _ => crate::Error::Usage(describe_error(&e)),
+        });
     }
     if let Err(e) = listening(&args.url).await {
-        eprintln!(
-            "grader load: {}",
-            both(
-                format!(
-                    "nada responde em {} ({e}). Inicie o app antes, por exemplo: cargo run -p ex2-metricas-negocio-solucao -- --port 5000",
-                    args.url
-                ),
-                format!(
-                    "nothing answers at {} ({e}). Start the app first, e.g.: cargo run -p ex2-metricas-negocio-solucao -- --port 5000",
-                    args.url
-                ),
-            )
-            .get(lang)
-        );
-        return exit::ENVIRONMENT;
+        return Err(crate::Error::Environment(both(
+            format!(
+                "nada responde em {} ({e}). Inicie o app antes, por exemplo: cargo run -p ex2-metricas-negocio-solucao -- --port 5000",
+                args.url
+            ),
+            format!(
+                "nothing answers at {} ({e}). Start the app first, e.g.: cargo run -p ex2-metricas-negocio-solucao -- --port 5000",
+                args.url
+            ),
+        )));
     }
 
     // Before minutes of load, make sure the report will have data: Prometheus answers and
@@ -278,10 +266,7 @@ pub async fn run(args: LoadArgs) -> u8 {
         let now = crate::prometheus::unix_now();
         let ready =
             crate::correlation::wait_scraped(&api, port, now, Duration::from_secs(10)).await;
-        if let Err(e) = ready {
-            eprintln!("grader load: --report: {}", e.get(lang));
-            return exit::ENVIRONMENT;
-        }
+        ready.map_err(|e| crate::Error::Environment(report_failed(e)))?;
     }
 
     let tty = std::io::stderr().is_terminal();
@@ -334,13 +319,8 @@ pub async fn run(args: LoadArgs) -> u8 {
         let flight = Arc::new(Mutex::new(Vec::<(f64, f64)>::new()));
         let flown = Arc::clone(&flight);
         let mut last_second = (0u64, 0u64, 0.0f64);
-        let load = match Load::new(&args.url, plan.clone()) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("grader load: {}", describe_error(&e).get(lang));
-                return exit::ENVIRONMENT;
-            }
-        };
+        let load = Load::new(&args.url, plan.clone())
+            .map_err(|e| crate::Error::Environment(describe_error(&e)))?;
         let report = load
             // Every 100 ms, for the count of requests in flight at the windows' edges; the
             // users and the progress line once a second.
@@ -376,13 +356,7 @@ pub async fn run(args: LoadArgs) -> u8 {
         if tty {
             eprint!("\r\x1b[K");
         }
-        let report = match report {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("grader load: {}", describe_error(&e).get(lang));
-                return exit::ENVIRONMENT;
-            }
-        };
+        let report = report.map_err(|e| crate::Error::Environment(describe_error(&e)))?;
         let end = crate::prometheus::unix_now();
         let measured = start + warm.as_secs_f64();
         let samples = flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -452,17 +426,19 @@ pub async fn run(args: LoadArgs) -> u8 {
                 )
                 .get(lang)
             ),
-            Err(e) => {
-                eprintln!("grader load: --report: {}", e.get(lang));
-                return exit::ENVIRONMENT;
-            }
+            Err(e) => return Err(crate::Error::Environment(report_failed(e))),
         }
     }
     if cancelled {
-        exit::INTERRUPTED
+        Err(crate::Error::Interrupted)
     } else {
-        exit::FULL_MARKS
+        Ok(exit::FULL_MARKS)
     }
+}
+
+/// The report could not be written or read back: the message says it was `--report`.
+fn report_failed(e: Text) -> Text {
+    both(format!("--report: {}", e.pt), format!("--report: {}", e.en))
 }
 
 /// The plans the arguments ask for: one, or one per step of --steps (each with that many
