@@ -12,7 +12,9 @@
 //!   shows it (a page that still names a solution crate, `...-solucao`, stops the edition:
 //!   the command it shows would fail there);
 //! - what tests or measures the course against its solutions: the grader's own test suite
-//!   (`grader/tests`), `crates/stack-tests`, `scripts/test.sh` and the benchmarks, the CI.
+//!   (`grader/tests`), `crates/stack-tests`, `scripts/test.sh` and the benchmarks, the CI,
+//!   and the suite's nextest configuration (`.config/nextest.toml` names those test binaries,
+//!   and nextest refuses a filter that matches none).
 //!
 //! The edition keeps the README and the grader's manual (`docs/manual.md`): what they say of
 //! grading, watch mode, the stack and `grader load` is for students too. Their links to pages
@@ -38,6 +40,7 @@ const INSTRUCTOR_ONLY: &[&str] = &[
     INSTRUCTOR_GUIDE,
     "grader/tests",
     "crates/stack-tests",
+    ".config/nextest.toml",
     "scripts/test.sh",
     "scripts/book.sh",
     "scripts/bench-grade.sh",
