@@ -7,11 +7,14 @@
 #       `grader load --steps ... --report` (crates/charts);
 #   book/src/img/dashboard-ex6.png  the dashboard of ex6's reference solution, each panel drawn
 #       from its own queries during a real grading run (`grader ex6 --solution --charts`),
-#       laid out in a grid as a dashboard shows them.
+#       laid out in a grid as a dashboard shows them;
+#   book/src/img/joelho-medido.png  the knee the performance-evaluation chapter predicts,
+#       measured: the final project's shop with its real latencies and 4 gateway connections
+#       under `grader load --steps ... --repeat 3`, P95 against users.
 #
 # The hand-drawn diagrams (the SVGs beside them) are not generated. Everything runs on
 # 127.0.0.1; every process the script starts is stopped when it ends, also on failure or Ctrl-C.
-# About three minutes on 2 cores once the workspace is built.
+# About six minutes on 2 cores once the workspace is built.
 #
 #   scripts/figures.sh
 set -euo pipefail
@@ -56,7 +59,7 @@ wait_ok() {
 }
 
 say "building the grader, the reference shop and the grid tool"
-cargo build -q -p grader -p ex2-metricas-negocio-solucao
+cargo build -q -p grader -p ex2-metricas-negocio-solucao -p final-black-friday
 cargo build -q -p charts --example mosaico
 target=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
@@ -114,7 +117,44 @@ mapfile -t panels < <(find "$work/painel" -maxdepth 1 -name '[0-9][0-9]-*.png' |
 "$mosaico" "$img/dashboard-ex6.png" 3 "${panels[@]}"
 say "wrote book/src/img/dashboard-ex6.png (${#panels[@]} panels)"
 
-for f in "$img/latencia-por-usuarios.png" "$img/dashboard-ex6.png"; do
+# ---------------------------------------------------------------------------------------
+# 3. The knee, measured with repetitions (book/src/avaliacao-de-desempenho.md)
+# ---------------------------------------------------------------------------------------
+
+# The chapter's worked example, shorter: the same shop (its real latencies, the gateway's 4
+# connections, the busy-seconds counter the final project's app exposes), the same mix and
+# think time, 10-second windows instead of 20.
+knee_port=$(free_port)
+PORT=$knee_port BIND=127.0.0.1 LATENCY_SCALE=1 \
+  "$target/debug/final-black-friday" >"$work/loja-final.log" 2>&1 &
+pids+=($!)
+wait_ok "http://127.0.0.1:$knee_port/produtos" 30
+cat >"$work/prometheus-final.yml" <<YAML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: loja
+    static_configs:
+      - targets: ['127.0.0.1:$knee_port']
+YAML
+prom_final=$(free_port)
+prometheus --config.file="$work/prometheus-final.yml" \
+  --web.listen-address="127.0.0.1:$prom_final" \
+  --storage.tsdb.path="$work/data-final" >"$work/prometheus-final.log" 2>&1 &
+pids+=($!)
+wait_ok "http://127.0.0.1:$prom_final/-/ready" 30
+say "stepped load with 3 repetitions on the final project's shop (about 3 minutes)"
+timeout 600 "$grader" load --lang pt \
+  --url "http://127.0.0.1:$knee_port" \
+  --prometheus "http://127.0.0.1:$prom_final" \
+  --steps 2,4,8,12,16 --repeat 3 --duration 10s --spawn-rate 4 --think 0..200ms \
+  --mix navegar=1,produto=2,checkout=1 --seed 7 \
+  --window 5s --report "$work/joelho" >"$work/joelho.log" 2>&1 ||
+  die "grader load --repeat failed: $(tail -5 "$work/joelho.log")"
+cp "$work/joelho/06-latencia-por-usuarios.png" "$img/joelho-medido.png"
+say "wrote book/src/img/joelho-medido.png"
+
+for f in "$img/latencia-por-usuarios.png" "$img/dashboard-ex6.png" "$img/joelho-medido.png"; do
   size=$(stat -c %s "$f")
   [ "$size" -le 204800 ] || die "$f has $((size / 1024)) KB: keep the book's figures under 200 KB"
 done
