@@ -58,6 +58,27 @@ wait_ok() {
   die "$url did not answer in ${seconds}s"
 }
 
+# Starts a Prometheus in "$work/NAME" scraping the app on APP_PORT every second, and sets
+# prom_port to the port it listens on.
+start_prometheus() {
+  local name=$1 app_port=$2
+  prom_port=$(free_port)
+  mkdir -p "$work/$name"
+  cat >"$work/$name/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: loja
+    static_configs:
+      - targets: ['127.0.0.1:$app_port']
+YAML
+  prometheus --config.file="$work/$name/prometheus.yml" \
+    --web.listen-address="127.0.0.1:$prom_port" \
+    --storage.tsdb.path="$work/$name/data" >"$work/$name/prometheus.log" 2>&1 &
+  pids+=($!)
+  wait_ok "http://127.0.0.1:$prom_port/-/ready" 30
+}
+
 say "building the grader, the reference shop and the grid tool"
 cargo build -q -p grader -p ex2-metricas-negocio-solucao -p final-black-friday
 cargo build -q -p charts --example mosaico
@@ -76,20 +97,7 @@ PORT=$app_port BIND=127.0.0.1 LATENCY_SCALE=0.1 GATEWAY_CONEXOES=1 \
 pids+=($!)
 wait_ok "http://127.0.0.1:$app_port/produtos" 30
 
-prom_port=$(free_port)
-cat >"$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: loja
-    static_configs:
-      - targets: ['127.0.0.1:$app_port']
-YAML
-prometheus --config.file="$work/prometheus.yml" \
-  --web.listen-address="127.0.0.1:$prom_port" \
-  --storage.tsdb.path="$work/data" >"$work/prometheus.log" 2>&1 &
-pids+=($!)
-wait_ok "http://127.0.0.1:$prom_port/-/ready" 30
+start_prometheus loja "$app_port"
 
 # Users from 1 to 12, each step long enough for a rate over it to settle. A quarter of the
 # requests are checkouts, which queue for the gateway's one connection once several users
@@ -129,24 +137,11 @@ PORT=$knee_port BIND=127.0.0.1 LATENCY_SCALE=1 \
   "$target/debug/final-black-friday" >"$work/loja-final.log" 2>&1 &
 pids+=($!)
 wait_ok "http://127.0.0.1:$knee_port/produtos" 30
-cat >"$work/prometheus-final.yml" <<YAML
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: loja
-    static_configs:
-      - targets: ['127.0.0.1:$knee_port']
-YAML
-prom_final=$(free_port)
-prometheus --config.file="$work/prometheus-final.yml" \
-  --web.listen-address="127.0.0.1:$prom_final" \
-  --storage.tsdb.path="$work/data-final" >"$work/prometheus-final.log" 2>&1 &
-pids+=($!)
-wait_ok "http://127.0.0.1:$prom_final/-/ready" 30
+start_prometheus loja-final "$knee_port"
 say "stepped load with 3 repetitions on the final project's shop (about 3 minutes)"
 timeout 600 "$grader" load --lang pt \
   --url "http://127.0.0.1:$knee_port" \
-  --prometheus "http://127.0.0.1:$prom_final" \
+  --prometheus "http://127.0.0.1:$prom_port" \
   --steps 2,4,8,12,16 --repeat 3 --duration 10s --spawn-rate 4 --think 0..200ms \
   --mix navegar=1,produto=2,checkout=1 --seed 7 \
   --window 5s --report "$work/joelho" >"$work/joelho.log" 2>&1 ||

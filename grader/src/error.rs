@@ -36,6 +36,12 @@ impl Error {
         Error::Usage(both(pt, en))
     }
 
+    /// Wrong usage whose message is the same in both languages (a flag's value echoed back).
+    pub fn usage_as_is(message: impl std::fmt::Display) -> Self {
+        let m = message.to_string();
+        Error::Usage(both(m.clone(), m))
+    }
+
     /// An environment failure whose message is the same in both languages (a system error).
     pub fn environment(message: impl std::fmt::Display) -> Self {
         let m = message.to_string();

@@ -207,7 +207,7 @@ async fn grade_command(args: GradeArgs) -> Result<u8, Error> {
     if let Some(url) = &args.url
         && let Err(e) = net::parse_loopback_url(url)
     {
-        return Err(Error::usage(e.clone(), e));
+        return Err(Error::usage_as_is(e));
     }
     // A batch job has no app to point at: the grader must build and run it.
     if args.url.is_some() && spec.job.is_some() {
@@ -225,12 +225,10 @@ async fn grade_command(args: GradeArgs) -> Result<u8, Error> {
     // Who is being graded comes from Classroom 50's runner: without it no valid result can be
     // written, so say so before building anything.
     let classroom50 = match args.format {
-        Format::Classroom50 => {
-            Some(platforms::classroom50::Submission::from_env().map_err(|e| {
-                let e = format!("--format classroom50: {e}");
-                Error::usage(e.clone(), e)
-            })?)
-        }
+        Format::Classroom50 => Some(
+            platforms::classroom50::Submission::from_env()
+                .map_err(|e| Error::usage_as_is(format!("--format classroom50: {e}")))?,
+        ),
         _ => None,
     };
     let which = match (args.solution, args.path) {

@@ -233,8 +233,7 @@ pub async fn run(args: LoadArgs) -> Result<u8, crate::Error> {
     if args.report.is_some()
         && let Err(e) = crate::net::parse_loopback_url(&args.prometheus)
     {
-        let e = format!("--prometheus: {e}");
-        return Err(crate::Error::usage(e.clone(), e));
+        return Err(crate::Error::usage_as_is(format!("--prometheus: {e}")));
     }
     let port = match crate::net::parse_loopback_url(&args.url) {
         Ok((_, addr)) => addr.port(),

@@ -64,10 +64,9 @@ pub async fn run(args: WatchArgs) -> Result<u8, crate::Error> {
         Some(p) => Which::Path(p.clone()),
         None => Which::Starter,
     };
-    let dir = course.submission(&spec, &which).map_err(|e| {
-        let e = e.to_string();
-        crate::Error::usage(e.clone(), e)
-    })?;
+    let dir = course
+        .submission(&spec, &which)
+        .map_err(crate::Error::usage_as_is)?;
     let own = matches!(which, Which::Starter);
     let opts = args.run.options(which);
     let files = Watched::of(&spec, &dir);
