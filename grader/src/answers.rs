@@ -66,6 +66,73 @@ impl Answers {
         }
     }
 
+    /// The number answering `question` (`0.075`, `16`, or the same between quotes, with a
+    /// decimal comma or point); why there is none otherwise.
+    pub fn number(&self, question: &str) -> Result<f64, Text> {
+        let v = self.value(question)?;
+        as_number(v).ok_or_else(|| {
+            both(
+                format!("`{question}` deve ser um número, não {}", shown(v)),
+                format!("`{question}` must be a number, not {}", shown(v)),
+            )
+        })
+    }
+
+    /// The list of numbers answering `question` (`[0.06, 0.5, 0.98]`).
+    pub fn numbers(&self, question: &str) -> Result<Vec<f64>, Text> {
+        let v = self.value(question)?;
+        let list = v.as_array().and_then(|a| a.iter().map(as_number).collect());
+        list.ok_or_else(|| {
+            both(
+                format!(
+                    "`{question}` deve ser uma lista de números, como [0.1, 0.5], não {}",
+                    shown(v)
+                ),
+                format!(
+                    "`{question}` must be a list of numbers, such as [0.1, 0.5], not {}",
+                    shown(v)
+                ),
+            )
+        })
+    }
+
+    /// A mean with its 95 % interval answering `question`, `{ media = X, ic95 = [a, b] }`;
+    /// a bare number is a mean given without an interval (`None`).
+    pub fn estimate(&self, question: &str) -> Result<(f64, Option<(f64, f64)>), Text> {
+        let v = self.value(question)?;
+        if let Some(x) = as_number(v) {
+            return Ok((x, None));
+        }
+        let wrong = || {
+            both(
+                format!(
+                    "`{question}` deve ser {{ media = X, ic95 = [A, B] }}, não {}",
+                    shown(v)
+                ),
+                format!(
+                    "`{question}` must be {{ media = X, ic95 = [A, B] }}, not {}",
+                    shown(v)
+                ),
+            )
+        };
+        let table = v.as_table().ok_or_else(wrong)?;
+        let mean = table.get("media").and_then(as_number).ok_or_else(wrong)?;
+        let interval = match table.get("ic95") {
+            None => None,
+            Some(i) => match i
+                .as_array()
+                .map(|a| a.iter().map(as_number).collect::<Option<Vec<f64>>>())
+            {
+                Some(Some(ends)) => match ends[..] {
+                    [a, b] => Some((a, b)),
+                    _ => return Err(wrong()),
+                },
+                _ => return Err(wrong()),
+            },
+        };
+        Ok((mean, interval))
+    }
+
     fn value(&self, question: &str) -> Result<&toml::Value, Text> {
         let answers = self.parsed.as_ref().map_err(|e| {
             both(
@@ -81,6 +148,27 @@ impl Answers {
             format!("sem resposta para `{question}` em {}", self.file),
             format!("no answer to `{question}` in {}", self.file),
         )
+    }
+}
+
+/// A TOML number, or a string holding one (`"0,075"` as Portuguese writes it).
+fn as_number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(n) => Some(*n as f64),
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::String(s) => s.trim().replace(',', ".").parse().ok(),
+        _ => None,
+    }
+    .filter(|x: &f64| x.is_finite())
+}
+
+/// A value as the student wrote it, for a message.
+fn shown(v: &toml::Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 60 {
+        format!("`{}…`", text.chars().take(60).collect::<String>())
+    } else {
+        format!("`{text}`")
     }
 }
 
@@ -113,5 +201,26 @@ mod tests {
         assert!(n.get("n").unwrap_err().en.contains("`n` must be a query"));
         assert_eq!(n.word("n").unwrap(), "3");
         assert_eq!(n.word("w").unwrap(), "sobe");
+    }
+
+    #[test]
+    fn numbers_lists_and_estimates_read_as_students_write_them() {
+        let a = Answers {
+            file: "p.toml".into(),
+            parsed: parse(
+                "s = 0.075\nv = '0,075'\nn = 16\nu = [0.06, 1, '0,5']\nx = { media = 210.5, ic95 = [208, 213] }\none = 210\nbad = { media = 1, ic95 = [1] }\nw = 'gateway'",
+            )
+            .map_err(|e| e.to_string()),
+        };
+        assert_eq!(a.number("s").unwrap(), 0.075);
+        assert_eq!(a.number("v").unwrap(), 0.075);
+        assert_eq!(a.number("n").unwrap(), 16.0);
+        assert!(a.number("w").unwrap_err().en.contains("must be a number"));
+        assert_eq!(a.numbers("u").unwrap(), vec![0.06, 1.0, 0.5]);
+        assert!(a.numbers("s").is_err());
+        assert_eq!(a.estimate("x").unwrap(), (210.5, Some((208.0, 213.0))));
+        assert_eq!(a.estimate("one").unwrap(), (210.0, None));
+        assert!(a.estimate("bad").unwrap_err().en.contains("ic95"));
+        assert!(a.estimate("falta").unwrap_err().en.contains("no answer"));
     }
 }

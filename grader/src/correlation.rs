@@ -62,6 +62,24 @@ pub struct Window {
     pub in_flight: Option<f64>,
 }
 
+/// The `repeat` consecutive windows of `len` seconds from `from` (Unix seconds) that a run
+/// ending at `end` finished (all of them, unless it was interrupted), each with its mean
+/// requests in flight from the load generator's `samples`.
+pub fn windows(from: f64, len: f64, repeat: u32, end: f64, samples: &[(f64, f64)]) -> Vec<Window> {
+    (0..repeat)
+        .map(|k| {
+            let start = from + len * f64::from(k);
+            let end = start + len;
+            Window {
+                start,
+                end,
+                in_flight: crate::workload::mean_in_flight(samples, start, end),
+            }
+        })
+        .filter(|w| w.end <= end)
+        .collect()
+}
+
 /// The sample mean of a few measurements, their sample standard deviation (n − 1 in the
 /// denominator) and the 95 % confidence interval of the mean,
 /// `mean ± t(0.975; n − 1) · sd / √n`. With one measurement there is no spread to estimate,
@@ -185,6 +203,17 @@ pub struct StepStats {
     pub utilisation_xs: Option<f64>,
     /// |U − X·S/capacity| / U.
     pub utilisation_error: Option<f64>,
+}
+
+/// A stepped load with repetitions, as the checks that compare predictions with it read it.
+#[derive(Debug, Clone)]
+pub struct Repeated {
+    /// Each step's statistics and law checks, in the order of the steps.
+    pub stats: Vec<StepStats>,
+    /// Each step's measured windows.
+    pub windows: Vec<Vec<Window>>,
+    /// The users' mean think time Z, seconds.
+    pub think_s: f64,
 }
 
 /// |measured − predicted| / measured, when the measure is above 0.

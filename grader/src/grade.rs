@@ -261,7 +261,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         // window that fits in the load then sees load only, never the idle time after it.
         let end = unix_now();
         tokio::time::sleep(Duration::from_secs(3)).await;
-        Some((note, from, end, Vec::new()))
+        Some((note, from, end, Vec::new(), Vec::new()))
     };
     let scenarios = crate::scenario::run_all(
         spec,
@@ -286,12 +286,12 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     let (day_outcomes, day_note) = black_friday.map_err(EnvError::Prometheus)?;
     scenario_outcomes.extend(day_outcomes);
     report.notes.extend(day_note);
-    let (window, steps) = match loaded {
-        Some((note, from, at, steps)) => {
+    let (window, steps, windows) = match loaded {
+        Some((note, from, at, steps, windows)) => {
             report.notes.push(note);
-            (Some((from, at)), steps)
+            (Some((from, at)), steps, windows)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), Vec::new()),
     };
     let at = window.map(|(_, at)| at);
     let correlation = crate::correlation::Run {
@@ -304,6 +304,20 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     };
     let readings = match (&prom, correlation.steps.is_empty()) {
         (Some(p), false) => Some(crate::correlation::read_steps(p.api(), &correlation).await),
+        _ => None,
+    };
+    // Each step's repetitions, their intervals and the operational laws, for the checks
+    // that compare a student's predictions with what was measured.
+    let repeated = match (&prom, &spec.steps) {
+        (Some(p), Some(s)) if s.repeat > 1 => Some(
+            crate::correlation::read_repetitions(p.api(), &correlation, &windows)
+                .await
+                .map(|stats| crate::correlation::Repeated {
+                    stats,
+                    windows: windows.clone(),
+                    think_s: s.think_s(),
+                }),
+        ),
         _ => None,
     };
     timing("load and scenarios", started);
@@ -337,6 +351,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             answers: answers.as_ref(),
             dashboard: dashboard.as_ref(),
             readings: readings.as_ref(),
+            repeated: repeated.as_ref(),
             rules: rules.as_ref(),
             at,
             submission: Some(&submission),
@@ -346,7 +361,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     if let (Some(dir), Some(p), false) = (&opts.charts, &prom, correlation.steps.is_empty()) {
         report
             .notes
-            .push(correlation_report(p, correlation, dir).await);
+            .push(correlation_report(p, correlation, &windows, dir).await);
     }
     if let (Some(dir), Some(p), Some(d), Some((from, to))) =
         (&opts.charts, &prom, &dashboard, window)
@@ -501,6 +516,7 @@ fn rewrites_note(rewrites: &[Text]) -> Text {
 async fn correlation_report(
     prom: &Prometheus,
     mut run: crate::correlation::Run,
+    windows: &[Vec<crate::correlation::Window>],
     dir: &std::path::Path,
 ) -> Text {
     run.users = run
@@ -508,7 +524,7 @@ async fn correlation_report(
         .iter()
         .flat_map(|s| [(s.start, s.users), (s.end, s.users)])
         .collect();
-    match crate::correlation::write(prom.api(), &run, dir).await {
+    match crate::correlation::write_with_windows(prom.api(), &run, windows, dir).await {
         Ok(index) => both(
             format!("Relatório da carga em degraus: {}", index.display()),
             format!("The stepped load's report: {}", index.display()),
@@ -522,22 +538,23 @@ async fn correlation_report(
 
 /// Runs the steps of a stepped load one after the other (after Prometheus first scraped the
 /// app), and waits for Prometheus to scrape the last one. The report's note, the first step's
-/// start, the instant answers are read at (late in the last step, while it is loaded), and
-/// each step's window.
+/// start, the instant answers are read at (late in the last step, while it is loaded), each
+/// step's measured span (after its warm-up) and its windows (see [`crate::spec::StepsSpec`]).
 async fn stepped_load(
     base: &str,
     steps: &crate::spec::StepsSpec,
     prom: Option<&Prometheus>,
-) -> (Text, f64, f64, Vec<crate::correlation::Step>) {
+) -> SteppedLoad {
     if let Some(p) = prom {
         let _ = p.wait_target_up(Duration::from_secs(15)).await;
     }
     let from = unix_now();
-    let mut windows = Vec::new();
+    let (mut spans, mut windows) = (Vec::new(), Vec::new());
     let (mut pt, mut en) = (Vec::new(), Vec::new());
     for &users in &steps.users {
         let start = unix_now();
-        match crate::workload::apply(base, &steps.step(users)).await {
+        let (report, in_flight) = crate::workload::apply_sampled(base, &steps.step(users)).await;
+        match report {
             Ok(r) => {
                 let (n, failed) = (r.total.requests, r.total.failures);
                 pt.push(format!(
@@ -550,28 +567,65 @@ async fn stepped_load(
                 en.push(format!("{users} user(s): {}", e.en));
             }
         }
-        windows.push(crate::correlation::Step {
+        let end = unix_now();
+        let measured = (start + steps.warmup_s).min(end);
+        windows.push(crate::correlation::windows(
+            measured,
+            steps.seconds,
+            steps.repeat.max(1),
+            end,
+            &in_flight,
+        ));
+        spans.push(crate::correlation::Step {
             users: u64::from(users),
-            start,
-            end: unix_now(),
+            start: measured,
+            end,
         });
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let at = windows.last().map_or(from, |w| w.end - 1.0);
-    let note = both(
-        format!(
-            "Carga em degraus de {} s: {}.",
-            steps.seconds,
-            pt.join("; ")
-        ),
-        format!(
-            "Stepped load, {} s a step: {}.",
-            steps.seconds,
-            en.join("; ")
-        ),
-    );
-    (note, from, at, windows)
+    let at = spans.last().map_or(from, |w| w.end - 1.0);
+    let note = if steps.repeat > 1 {
+        both(
+            format!(
+                "Carga em degraus, {} s de aquecimento e {} × {} s por degrau: {}.",
+                steps.warmup_s,
+                steps.repeat,
+                steps.seconds,
+                pt.join("; ")
+            ),
+            format!(
+                "Stepped load, {} s of warm-up and {} × {} s a step: {}.",
+                steps.warmup_s,
+                steps.repeat,
+                steps.seconds,
+                en.join("; ")
+            ),
+        )
+    } else {
+        both(
+            format!(
+                "Carga em degraus de {} s: {}.",
+                steps.seconds,
+                pt.join("; ")
+            ),
+            format!(
+                "Stepped load, {} s a step: {}.",
+                steps.seconds,
+                en.join("; ")
+            ),
+        )
+    };
+    (note, from, at, spans, windows)
 }
+
+/// What [`stepped_load`] returns.
+type SteppedLoad = (
+    Text,
+    f64,
+    f64,
+    Vec<crate::correlation::Step>,
+    Vec<Vec<crate::correlation::Window>>,
+);
 
 /// With `GRADER_TIMINGS` set, when each phase ended, on stderr (for `scripts/bench-grade.sh`).
 fn timing(phase: &str, started: Instant) {

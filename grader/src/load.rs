@@ -359,22 +359,13 @@ pub async fn run(args: LoadArgs) -> Result<u8, crate::Error> {
         let end = crate::prometheus::unix_now();
         let measured = start + warm.as_secs_f64();
         let samples = flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let d = args.duration.as_secs_f64();
-        // Only the windows the run finished (all of them, unless interrupted).
-        windows.push(
-            (0..repeat)
-                .map(|k| {
-                    let from = measured + d * f64::from(k);
-                    let to = from + d;
-                    crate::correlation::Window {
-                        start: from,
-                        end: to,
-                        in_flight: mean_in_flight(&samples, from, to),
-                    }
-                })
-                .filter(|w| w.end <= end)
-                .collect::<Vec<_>>(),
-        );
+        windows.push(crate::correlation::windows(
+            measured,
+            args.duration.as_secs_f64(),
+            repeat,
+            end,
+            &samples,
+        ));
         steps.push(crate::correlation::Step {
             users: u64::from(users),
             start: measured.min(end),
@@ -484,29 +475,6 @@ pub fn warmup(args: &LoadArgs, users: u32) -> Duration {
         Duration::ZERO
     };
     ramp + args.duration / 2
-}
-
-/// The mean of requests in flight between `from` and `to` (Unix seconds), from samples of
-/// (Unix seconds, request-seconds in flight so far); the ends are interpolated, or
-/// extrapolated from the last two samples (the run's last sample comes a little before its
-/// end).
-fn mean_in_flight(samples: &[(f64, f64)], from: f64, to: f64) -> Option<f64> {
-    if samples.len() < 2 || to <= from {
-        return None;
-    }
-    let at = |t: f64| -> f64 {
-        let i = samples
-            .windows(2)
-            .position(|w| t <= w[1].0)
-            .unwrap_or(samples.len() - 2);
-        let (a, b) = (samples[i], samples[i + 1]);
-        if b.0 <= a.0 {
-            return b.1;
-        }
-        let v = a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0);
-        v.max(0.0)
-    };
-    Some((at(to) - at(from)) / (to - from))
 }
 
 /// Waits for Prometheus to have the run's end, then writes the report.
@@ -745,26 +713,6 @@ fn describe_error(e: &Error) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_mean_in_flight_is_the_integrals_slope_between_the_windows_edges() {
-        // Two requests in flight from t = 10 to 12, then one: 0, 2, 4, 5, 6 request-seconds.
-        let samples = [
-            (10.0, 0.0),
-            (11.0, 2.0),
-            (12.0, 4.0),
-            (13.0, 5.0),
-            (14.0, 6.0),
-        ];
-        let mean = |a, b| mean_in_flight(&samples, a, b).unwrap();
-        assert!((mean(10.0, 12.0) - 2.0).abs() < 1e-12);
-        // Half a second of two, then a second and a half of one: 2.5 / 2.
-        assert!((mean(11.5, 13.5) - 1.25).abs() < 1e-12);
-        // Past the last sample, the last slope goes on.
-        assert!((mean(13.0, 15.0) - 1.0).abs() < 1e-12);
-        assert_eq!(mean_in_flight(&samples[..1], 10.0, 11.0), None);
-        assert_eq!(mean_in_flight(&samples, 12.0, 12.0), None);
-    }
 
     #[test]
     fn durations_read_as_people_write_them() {

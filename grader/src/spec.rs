@@ -28,6 +28,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("ex6", include_str!("../specs/ex6.toml")),
     ("ex7", include_str!("../specs/ex7.toml")),
     ("ex8", include_str!("../specs/ex8.toml")),
+    ("ex9", include_str!("../specs/ex9.toml")),
     ("final", include_str!("../specs/final.toml")),
 ];
 
@@ -279,6 +280,21 @@ pub enum CheckKind {
     /// The student's reading of a stepped load (`question` in the answers file) agrees with
     /// what Prometheus measured step by step (see [`Measure`]).
     Reading { question: String, measure: Measure },
+    /// The student's figure for `question` agrees with what the grader measured over the
+    /// spec's stepped load with repetitions (`[steps]` with `repeat` above 1): within
+    /// `tolerance` (0.1 when not given), relative to the measured value (for a utilisation, in
+    /// points of the share, 0 to 1). The quantity decides the answer's form: a number, one number per step, a word,
+    /// or a mean with its 95 % interval (see [`Quantity`]).
+    Prediction {
+        question: String,
+        quantity: Quantity,
+        #[serde(default = "tenth")]
+        tolerance: f64,
+    },
+    /// The student's PromQL for N, the requests in the app, by Little's law (`question`):
+    /// evaluated at the end of every measured window, its mean over each step is within
+    /// `tolerance` (relative) of the mean requests in flight the load generator counted.
+    LittleQuery { question: String, tolerance: f64 },
     /// The submitted rule file passes `promtool check rules` and Prometheus loads it.
     RulesValid,
     /// At least `min` recording rules, named `level:metric:operations`, each giving series
@@ -494,7 +510,17 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 #[serde(deny_unknown_fields)]
 pub struct StepsSpec {
     pub users: Vec<u32>,
+    /// The length of one measured window of a step.
     pub seconds: f64,
+    /// Windows measured per step, one after the other in one run of its users: with more
+    /// than one, each step's throughput, P95 and utilisation come with a 95 % interval and
+    /// its operational laws are checked (see [`crate::correlation::StepStats`]).
+    #[serde(default = "one")]
+    pub repeat: u32,
+    /// Seconds of each step run before its first window and not measured: the users start
+    /// and the gateway's queue fills.
+    #[serde(default)]
+    pub warmup_s: f64,
     #[serde(default)]
     pub think_ms: [u64; 2],
     #[serde(default)]
@@ -503,12 +529,18 @@ pub struct StepsSpec {
 }
 
 impl StepsSpec {
-    /// The load of the step with `users` users.
+    /// The users' mean think time Z, seconds (the think time is drawn uniformly from
+    /// `think_ms`).
+    pub fn think_s(&self) -> f64 {
+        (self.think_ms[0] + self.think_ms[1]) as f64 / 2000.0
+    }
+
+    /// The load of the step with `users` users: its warm-up, then its windows.
     pub fn step(&self, users: u32) -> LoadSpec {
         LoadSpec {
             users,
             think_ms: self.think_ms,
-            seconds: self.seconds,
+            seconds: self.warmup_s + self.seconds * f64::from(self.repeat.max(1)),
             max_requests: None,
             seed: self.seed,
             mix: self.mix.clone(),
@@ -568,6 +600,33 @@ pub enum Measure {
     SaturationUsers,
 }
 
+/// What a `prediction` check compares the student's figure with, measured over a stepped
+/// load with repetitions (the "last step" is the spec's last, the saturated one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    /// The gateway's service time S, seconds: its busy seconds over the checkouts it served.
+    ServiceTime,
+    /// The gateway's throughput at the last step, checkouts per second: the bottleneck's
+    /// ceiling, X max = c / S.
+    MaxThroughput,
+    /// The users at the knee, N* = (R₀ + Z) · X max: R₀ the mean response time at the first
+    /// step, Z the mean think time, X max the shop's throughput at the last step.
+    KneeUsers,
+    /// The mean response time at the last step, seconds (R = N / X − Z in a closed load).
+    ResponseTime,
+    /// The gateway's utilisation at each step, 0 to 1: one number per step.
+    Utilisation,
+    /// The bottleneck, a word: `gateway` when its utilisation at the last step is 90 % or
+    /// more, `nenhum` otherwise.
+    Bottleneck,
+    /// The shop's throughput at the last step, requests per second, as a mean with its 95 %
+    /// interval: `{ media = X, ic95 = [a, b] }`.
+    Throughput,
+    /// The P95 latency at the last step, seconds, as a mean with its 95 % interval.
+    P95,
+}
+
 impl CheckKind {
     /// Runs against Prometheus (so after the checks that read `/metrics` directly).
     pub fn needs_prometheus(&self) -> bool {
@@ -580,6 +639,8 @@ impl CheckKind {
                 | CheckKind::Promql { .. }
                 | CheckKind::Answer { .. }
                 | CheckKind::Reading { .. }
+                | CheckKind::Prediction { .. }
+                | CheckKind::LittleQuery { .. }
                 | CheckKind::RulesValid
                 | CheckKind::RecordingRules { .. }
                 | CheckKind::RuleUnitTest { .. }
@@ -627,6 +688,10 @@ impl CheckKind {
                 | CheckKind::TargetsUp { .. }
         )
     }
+}
+
+fn tenth() -> f64 {
+    0.1
 }
 
 fn one_usize() -> usize {
@@ -1012,7 +1077,28 @@ impl Spec {
                     c.id
                 ));
             }
-            if matches!(c.kind, CheckKind::Answer { .. }) && self.answers.is_none() {
+            let predicts = matches!(
+                c.kind,
+                CheckKind::Prediction { .. } | CheckKind::LittleQuery { .. }
+            );
+            if predicts && self.steps.as_ref().is_none_or(|s| s.repeat <= 1) {
+                return Err(format!(
+                    "check `{}` compares with repeated measurements: the spec's [steps] needs a `repeat` above 1",
+                    c.id
+                ));
+            }
+            if let CheckKind::Prediction { tolerance, .. }
+            | CheckKind::LittleQuery { tolerance, .. } = c.kind
+                && !(tolerance > 0.0 && tolerance < 1.0)
+            {
+                return Err(format!(
+                    "check `{}`: its tolerance goes between 0 and 1",
+                    c.id
+                ));
+            }
+            let reads_answers =
+                matches!(c.kind, CheckKind::Answer { .. } | CheckKind::Reading { .. }) || predicts;
+            if reads_answers && self.answers.is_none() {
                 return Err(format!(
                     "check `{}` reads an answer, but the spec has no answers file",
                     c.id

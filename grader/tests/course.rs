@@ -27,7 +27,7 @@ macro_rules! every_exercise {
     };
 }
 
-every_exercise!(ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8, final_);
+every_exercise!(ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8, ex9, final_);
 
 /// A new exercise gets its two tests here, or this fails.
 #[test]

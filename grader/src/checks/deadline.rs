@@ -29,12 +29,14 @@ pub fn default_timeout(kind: &CheckKind) -> Duration {
         | CheckKind::AlertsHaveRunbook { .. }
         | CheckKind::RulesValid
         | CheckKind::DashboardValid
-        | CheckKind::Reading { .. } => 10,
+        | CheckKind::Reading { .. }
+        | CheckKind::Prediction { .. } => 10,
         // promtool, Prometheus reloading a file, its targets (up to 15 s), several queries.
         CheckKind::ConfigValid
         | CheckKind::ScrapeJob { .. }
         | CheckKind::TargetsUp { .. }
         | CheckKind::Answer { .. }
+        | CheckKind::LittleQuery { .. }
         | CheckKind::RecordingRules { .. }
         | CheckKind::RuleUnitTest { .. }
         | CheckKind::Panel { .. }

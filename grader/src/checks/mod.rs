@@ -9,6 +9,8 @@ mod deadline;
 mod delta;
 mod exposition;
 pub mod le_label;
+mod little;
+mod prediction;
 mod promql;
 pub(crate) mod push;
 mod reading;
@@ -96,6 +98,9 @@ pub struct Context<'a> {
     pub dashboard: Option<&'a Dashboard>,
     /// What Prometheus measured at each step of the spec's stepped load, or why it could not.
     pub readings: Option<&'a Result<Vec<crate::correlation::Reading>, Text>>,
+    /// The stepped load's repetitions, with their intervals and law checks, when the spec
+    /// repeats its steps.
+    pub repeated: Option<&'a Result<crate::correlation::Repeated, Text>>,
     /// The submission's folder, for the kinds that read its documentation.
     pub submission: Option<&'a std::path::Path>,
 }
@@ -158,6 +163,15 @@ pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
             each_step,
         } => answer::run(cx, question, reference, by, *each_step).await,
         CheckKind::Reading { question, measure } => reading::run(cx, question, *measure),
+        CheckKind::Prediction {
+            question,
+            quantity,
+            tolerance,
+        } => prediction::run(cx, question, *quantity, *tolerance),
+        CheckKind::LittleQuery {
+            question,
+            tolerance,
+        } => little::run(cx, question, *tolerance).await,
         // Prometheus 3 rewrites `le`/`quantile` values: said beside the verdict, on any major.
         CheckKind::RulesValid => le_label::noted(
             rules::valid(cx),
