@@ -69,7 +69,7 @@ impl Answers {
     /// The number answering `question` (`0.075`, `16`, or the same between quotes, with a
     /// decimal comma or point); why there is none otherwise.
     pub fn number(&self, question: &str) -> Result<f64, Text> {
-        let v = self.value(question)?;
+        let v = self.filled(question)?;
         as_number(v).ok_or_else(|| {
             both(
                 format!("`{question}` deve ser um número, não {}", shown(v)),
@@ -80,7 +80,7 @@ impl Answers {
 
     /// The list of numbers answering `question` (`[0.06, 0.5, 0.98]`).
     pub fn numbers(&self, question: &str) -> Result<Vec<f64>, Text> {
-        let v = self.value(question)?;
+        let v = self.filled(question)?;
         let list = v.as_array().and_then(|a| a.iter().map(as_number).collect());
         list.ok_or_else(|| {
             both(
@@ -99,7 +99,7 @@ impl Answers {
     /// A mean with its 95 % interval answering `question`, `{ media = X, ic95 = [a, b] }`;
     /// a bare number is a mean given without an interval (`None`).
     pub fn estimate(&self, question: &str) -> Result<(f64, Option<(f64, f64)>), Text> {
-        let v = self.value(question)?;
+        let v = self.filled(question)?;
         if let Some(x) = as_number(v) {
             return Ok((x, None));
         }
@@ -131,6 +131,16 @@ impl Answers {
             },
         };
         Ok((mean, interval))
+    }
+
+    /// The answer to `question` for the readers of numbers: a blank string or an empty list,
+    /// as a starter leaves them, is no answer.
+    fn filled(&self, question: &str) -> Result<&toml::Value, Text> {
+        match self.value(question)? {
+            toml::Value::String(s) if s.trim().is_empty() => Err(self.missing(question)),
+            toml::Value::Array(a) if a.is_empty() => Err(self.missing(question)),
+            v => Ok(v),
+        }
     }
 
     fn value(&self, question: &str) -> Result<&toml::Value, Text> {
@@ -222,5 +232,12 @@ mod tests {
         assert_eq!(a.estimate("one").unwrap(), (210.0, None));
         assert!(a.estimate("bad").unwrap_err().en.contains("ic95"));
         assert!(a.estimate("falta").unwrap_err().en.contains("no answer"));
+        let blank = Answers {
+            file: "p.toml".into(),
+            parsed: parse("n = ''\nu = []\nx = ' '").map_err(|e| e.to_string()),
+        };
+        assert!(blank.number("n").unwrap_err().en.contains("no answer"));
+        assert!(blank.numbers("u").unwrap_err().en.contains("no answer"));
+        assert!(blank.estimate("x").unwrap_err().en.contains("no answer"));
     }
 }
