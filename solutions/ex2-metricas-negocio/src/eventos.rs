@@ -58,10 +58,12 @@ impl Eventos for Metricas {
     }
     // ANCHOR_END: gateway
 
+    // ANCHOR: gateway_ocupado
     fn gateway_ocupado(&self, ocupada: Duration) {
         // A loja avisa ao devolver cada conexão, com o tempo que o pagamento a segurou.
         self.gateway_ocupado.inc_by(ocupada.as_secs_f64());
     }
+    // ANCHOR_END: gateway_ocupado
 }
 // ANCHOR_END: eventos
 

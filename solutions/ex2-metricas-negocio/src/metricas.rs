@@ -81,8 +81,10 @@ pub struct Metricas {
     /// `ecommerce_gateway_conexoes_capacidade`
     pub gateway_capacidade: IntGauge,
     // ANCHOR_END: campos_saturacao
+    // ANCHOR: campo_ocupado
     /// `ecommerce_gateway_ocupado_seconds_total`: o tempo de uso das conexões do gateway.
     pub gateway_ocupado: Counter,
+    // ANCHOR_END: campo_ocupado
 }
 
 impl Metricas {
@@ -228,6 +230,7 @@ impl Metricas {
             )?,
         )?;
         // ANCHOR_END: metricas_saturacao
+        // ANCHOR: metricas_ocupado
         // O tempo ocupado do gateway: segundos de conexão em uso, somados sobre as conexões
         // (duas conexões ocupadas por 1 s somam 2 s). Por que um counter, além do gauge de
         // conexões em uso: `rate()` dele numa janela é a média de conexões ocupadas nela,
@@ -240,6 +243,7 @@ impl Metricas {
                 "Segundos de conexão com o gateway de pagamento em uso, somados sobre as conexões",
             )?,
         )?;
+        // ANCHOR_END: metricas_ocupado
 
         Ok(Self {
             registry,
