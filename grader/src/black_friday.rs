@@ -29,6 +29,7 @@ use crate::prometheus::unix_now;
 use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
 use crate::sandbox::{AppSettings, Sandbox, SandboxError};
+use crate::spec::kinds::Phase;
 use crate::spec::{BlackFridaySpec, CheckKind, LoadSpec, Spec};
 
 /// How long the payment fault may last before the verdict is taken.
@@ -72,12 +73,7 @@ pub async fn run(
     let checks: Vec<_> = spec
         .checks
         .iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                CheckKind::BlackFridayAlerts { .. } | CheckKind::BlackFridaySales
-            )
-        })
+        .filter(|c| c.kind.props().phase() == Phase::BlackFriday)
         .collect();
     let fail_all = |why: Text| {
         checks
@@ -130,7 +126,7 @@ pub async fn run(
     let expected: Vec<String> = checks
         .iter()
         .filter_map(|c| match &c.kind {
-            CheckKind::BlackFridayAlerts { order, .. } => Some(order.clone()),
+            CheckKind::BlackFridayAlerts(k) => Some(k.order.clone()),
             _ => None,
         })
         .flatten()
@@ -153,7 +149,7 @@ pub async fn run(
         .iter()
         .map(|c| {
             let o = match &c.kind {
-                CheckKind::BlackFridayAlerts { order, quiet } => alerts_verdict(&day, order, quiet),
+                CheckKind::BlackFridayAlerts(k) => alerts_verdict(&day, &k.order, &k.quiet),
                 _ => sales_verdict(&day, bf),
             };
             (c.id.clone(), o)

@@ -453,7 +453,9 @@ mod tests {
     fn drawn(seed: u64) -> (u32, String, String, f64) {
         let h = Hidden::from_toml("t", "ex1", FILE).unwrap();
         let checks = h.draw(seed).unwrap();
-        let crate::spec::CheckKind::Delta { requests, expect } = &checks[0].kind else {
+        let crate::spec::CheckKind::Delta(crate::spec::kinds::Delta { requests, expect }) =
+            &checks[0].kind
+        else {
             panic!("a delta check");
         };
         assert!(checks[0].hidden);

@@ -117,7 +117,7 @@ impl Stage {
         )
         .await?;
         let alert = spec.checks.iter().find_map(|c| match &c.kind {
-            CheckKind::PushAlert { alert } => Some(alert.clone()),
+            CheckKind::PushAlert(k) => Some(k.alert.clone()),
             _ => None,
         });
         let mut stage = Self {
@@ -411,7 +411,7 @@ fn scraped_metrics(spec: &Spec) -> Vec<String> {
         .checks
         .iter()
         .filter_map(|c| match &c.kind {
-            CheckKind::PushScraped { metrics } => Some(metrics.clone()),
+            CheckKind::PushScraped(k) => Some(k.metrics.clone()),
             _ => None,
         })
         .flatten()

@@ -324,20 +324,20 @@ fn rename(spec: &mut Spec, map: &BTreeMap<String, String>) {
         check.title = rename_text(&check.title, map);
         check.hint = check.hint.as_ref().map(|h| rename_text(h, map));
         match &mut check.kind {
-            CheckKind::Series { metric, .. } => *metric = rename_name(metric, map),
-            CheckKind::HistogramCount { histogram, counter } => {
-                *histogram = rename_name(histogram, map);
-                *counter = rename_name(counter, map);
+            CheckKind::Series(k) => k.metric = rename_name(&k.metric, map),
+            CheckKind::HistogramCount(k) => {
+                k.histogram = rename_name(&k.histogram, map);
+                k.counter = rename_name(&k.counter, map);
             }
-            CheckKind::Delta { expect, .. } => {
-                for e in expect {
+            CheckKind::Delta(k) => {
+                for e in &mut k.expect {
                     if let Ok(mut sel) = Selector::parse(&e.series) {
                         sel.name = rename_name(&sel.name, map);
                         e.series = sel.to_string();
                     }
                 }
             }
-            CheckKind::Promql { query, .. } => *query = rename_words(query, map),
+            CheckKind::Promql(k) => k.query = rename_words(&k.query, map),
             _ => {}
         }
     }

@@ -26,6 +26,7 @@ use crate::prometheus::Alertmanager;
 use crate::prometheus::{ActiveAlert, Backend, Prometheus, Webhook};
 use crate::rules::{Alert, SubmittedRules};
 use crate::sandbox::{AppSettings, Sandbox};
+use crate::spec::kinds::Phase;
 use crate::spec::{CheckKind, LoadSpec, Spec};
 
 /// How long the fault phase may take: long enough for a `for:` of 15 s after the rate
@@ -405,18 +406,13 @@ pub async fn run_all(
         .checks
         .iter()
         .filter_map(|c| match &c.kind {
-            CheckKind::AlertFires {
-                alert,
-                taxa_erro,
-                latencia_extra_ms,
-                drain,
-            } => Some((
+            CheckKind::AlertFires(k) => Some((
                 c.id.as_str(),
-                alert.as_str(),
+                k.alert.as_str(),
                 Fault {
-                    taxa_erro: *taxa_erro,
-                    latencia_extra_ms: *latencia_extra_ms,
-                    drain: *drain,
+                    taxa_erro: k.taxa_erro,
+                    latencia_extra_ms: k.latencia_extra_ms,
+                    drain: k.drain,
                 },
             )),
             _ => None,
@@ -425,7 +421,7 @@ pub async fn run_all(
     let notified_check = spec
         .checks
         .iter()
-        .find(|c| matches!(c.kind, CheckKind::AlertNotified))
+        .find(|c| matches!(c.kind, CheckKind::AlertNotified(_)))
         .map(|c| c.id.clone());
     // An app the grader did not start (`--url`) cannot be started again per scenario.
     let Some(exe) = exe else {
@@ -436,12 +432,7 @@ pub async fn run_all(
         return Ok(spec
             .checks
             .iter()
-            .filter(|c| {
-                matches!(
-                    c.kind,
-                    CheckKind::AlertFires { .. } | CheckKind::AlertNotified
-                )
-            })
+            .filter(|c| c.kind.props().phase() == Phase::Scenario)
             .map(|c| (c.id.clone(), Outcome::skip(c.title.clone(), reason.clone())))
             .collect());
     };

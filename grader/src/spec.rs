@@ -10,10 +10,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::lang::Text;
+use kinds::Phase;
 
 pub mod hint;
+pub mod kinds;
 pub mod rule_tests;
 
+pub use kinds::{
+    CheckKind, Expect, JobRun, Measure, MetricType, PanelQuery, PushExpect, PushedIs, Quantity,
+    Request, Selector,
+};
 pub use rule_tests::{Boundary, InputSeries};
 
 /// The version of the spec format this grader reads.
@@ -210,188 +216,6 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum CheckKind {
-    /// `GET /metrics` answers 200 with an exposition Content-Type and a body that parses.
-    Exposition,
-    /// A metric family exists with the right type, label names and buckets or quantiles.
-    Series {
-        metric: String,
-        #[serde(rename = "type")]
-        kind: MetricType,
-        #[serde(default)]
-        labels: Vec<String>,
-        /// Histogram upper bounds, without +Inf.
-        #[serde(default)]
-        buckets: Vec<f64>,
-        /// Summary quantiles.
-        #[serde(default)]
-        quantiles: Vec<f64>,
-        /// The value every sample of the family must have (`app_info` is 1).
-        value: Option<f64>,
-    },
-    /// Make requests and check series moved by exactly what they did.
-    Delta {
-        requests: Vec<Request>,
-        expect: Vec<Expect>,
-    },
-    /// Every label set of `counter` has a `histogram` whose `_count` equals it.
-    HistogramCount { histogram: String, counter: String },
-    /// A real Prometheus scrapes the app: the target is up, with no scrape error.
-    TargetUp,
-    /// A query through Prometheus's HTTP API returns at least `min_series` series.
-    Promql {
-        query: String,
-        #[serde(default = "one_usize")]
-        min_series: usize,
-    },
-    /// The submitted Prometheus config passes `promtool check config` and Prometheus loads it.
-    ConfigValid,
-    /// A value of the submitted config, as written (durations compare as durations): `path`
-    /// is dotted, e.g. `global.scrape_interval`.
-    ConfigValue { path: String, value: String },
-    /// The submitted config has a scrape job of this name, as asked; Prometheus scrapes it.
-    ScrapeJob {
-        job: String,
-        /// The port its target has as written (the grader rewrites it to where the app is).
-        target_port: Option<u16>,
-        metrics_path: Option<String>,
-        scrape_interval: Option<String>,
-        /// Labels its targets must carry in Prometheus.
-        #[serde(default)]
-        labels: BTreeMap<String, String>,
-    },
-    /// The student's PromQL answer to `question` returns what `reference` returns, evaluated
-    /// at the same instant on the same Prometheus after the spec's load: the same series
-    /// (told apart by the labels `by`; one series without labels when empty) with the same
-    /// values (to a relative 1e-6).
-    Answer {
-        question: String,
-        reference: String,
-        #[serde(default)]
-        by: Vec<String>,
-        /// With a stepped load: evaluated at the end of every step instead of once after the
-        /// load, so a query that only agrees at one moment (an instant value where a step's
-        /// average is asked) does not pass by chance.
-        #[serde(default)]
-        each_step: bool,
-    },
-    /// The student's reading of a stepped load (`question` in the answers file) agrees with
-    /// what Prometheus measured step by step (see [`Measure`]).
-    Reading { question: String, measure: Measure },
-    /// The student's figure for `question` agrees with what the grader measured over the
-    /// spec's stepped load with repetitions (`[steps]` with `repeat` above 1): within
-    /// `tolerance` (0.1 when not given), relative to the measured value (for a utilisation, in
-    /// points of the share, 0 to 1). The quantity decides the answer's form: a number, one number per step, a word,
-    /// or a mean with its 95 % interval (see [`Quantity`]).
-    Prediction {
-        question: String,
-        quantity: Quantity,
-        #[serde(default = "tenth")]
-        tolerance: f64,
-    },
-    /// The student's PromQL for N, the requests in the app, by Little's law (`question`):
-    /// evaluated at the end of every measured window, its mean over each step is within
-    /// `tolerance` (relative) of the mean requests in flight the load generator counted.
-    LittleQuery { question: String, tolerance: f64 },
-    /// The submitted rule file passes `promtool check rules` and Prometheus loads it.
-    RulesValid,
-    /// At least `min` recording rules, named `level:metric:operations`, each giving series
-    /// after the spec's load.
-    RecordingRules {
-        #[serde(default = "one")]
-        min: u32,
-    },
-    /// A generated `promtool test rules`: on the `fire` series `alert` is firing once its
-    /// `for:` is over; on the `quiet` series it is neither pending nor firing.
-    RuleUnitTest {
-        alert: String,
-        fire: Vec<InputSeries>,
-        quiet: Vec<InputSeries>,
-        /// Series exactly on the threshold, where the alert must stay quiet too.
-        boundary: Option<Boundary>,
-    },
-    /// A live scenario in an app and a Prometheus of its own: under the spec's load and no
-    /// fault no alert is active; then under this fault `alert` goes pending and firing within
-    /// the scenario's window, while the other `alert_fires` alerts of the spec stay silent.
-    AlertFires {
-        alert: String,
-        /// Share of shop requests answered 500.
-        #[serde(default)]
-        taxa_erro: f64,
-        /// Extra latency of every shop request.
-        #[serde(default)]
-        latencia_extra_ms: u64,
-        /// Buy this product until it is sold out.
-        drain: Option<u32>,
-    },
-    /// Every alert that fired in the spec's scenarios reached a webhook of the grader's
-    /// through a real Alertmanager: the route from rule to notification works.
-    AlertNotified,
-    /// Every target of the loaded config is `up`, and these jobs have targets.
-    TargetsUp {
-        #[serde(default)]
-        jobs: Vec<String>,
-    },
-    /// The submitted dashboard is one the course's Grafana loads and whose queries reach its
-    /// provisioned Prometheus (see [`crate::dashboard`]).
-    DashboardValid,
-    /// The submitted dashboard has a panel titled `panel` (case, accents, punctuation and
-    /// spacing aside), of one of the visualizations `type` (any when empty), whose visible
-    /// queries meet `queries`, each by a query of its own, evaluated after the spec's load.
-    Panel {
-        panel: String,
-        #[serde(rename = "type", default, deserialize_with = "one_or_many")]
-        types: Vec<String>,
-        #[serde(default)]
-        queries: Vec<PanelQuery>,
-    },
-    /// Every visible query of every panel of the submitted dashboard runs on Prometheus and
-    /// returns data after the spec's load.
-    PanelQueries,
-    /// The batch job's runs end as they should: code 0 when it succeeds, another when made to
-    /// fail (see [`JobSpec`]).
-    JobExits,
-    /// After `run`, the Pushgateway holds each `expect` metric exactly once, in any group, as
-    /// expected.
-    Pushed {
-        run: JobRun,
-        expect: Vec<PushExpect>,
-    },
-    /// After the successful run, the Pushgateway holds one group, labelled with the job's
-    /// `name` and `grouping` key and nothing else.
-    PushGroup,
-    /// After the successful run, Prometheus, scraping the Pushgateway with `honor_labels: true`,
-    /// has each metric once under the job's labels, with the Pushgateway's value.
-    PushScraped { metrics: Vec<String> },
-    /// The course's alert `alert` (in the job's `rules`) is silent after the successful run
-    /// and fires after the failed one.
-    PushAlert { alert: String },
-    /// The submission's catalogue of metrics (`file`, Markdown: a table row per metric, its
-    /// name in backticks first, its type second) matches `/metrics`: every documented metric
-    /// is exposed with that type, and every exposed one is documented, but for names starting
-    /// with one of `ignore` (a library's own, such as `process_`).
-    MetricsDocumented {
-        file: String,
-        #[serde(default)]
-        ignore: Vec<String>,
-    },
-    /// Every alert of the submitted rules has a `runbook_url` annotation that leads to a
-    /// heading of the submission's runbook `file` (`RUNBOOK.md#alert-name`).
-    AlertsHaveRunbook { file: String },
-    /// In the spec's Black Friday, the alerts of `order` go active in that order and each
-    /// fires; the `quiet` ones never go active.
-    BlackFridayAlerts {
-        order: Vec<String>,
-        #[serde(default)]
-        quiet: Vec<String>,
-    },
-    /// After the spec's Black Friday, the business metrics (through Prometheus) equal the
-    /// sales made: sales, units of each product bought, the flash product's stock, revenue.
-    BlackFridaySales,
-}
-
 /// The final project's Black Friday (see [`crate::black_friday`]): a surge of `users` steps
 /// of `seconds` each, a flash sale that sells product `flash` out, then a payment fault of
 /// `taxa_erro` on the same traffic. The traffic buys only product `everyday`, one unit a
@@ -434,73 +258,6 @@ pub struct JobSpec {
 
 fn thirty() -> u64 {
     30
-}
-
-/// Which run of a batch job a check looks after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum JobRun {
-    Success,
-    Failure,
-}
-
-/// What one pushed metric must be: present at least, and of `type`, worth `value`, or
-/// what `is` says.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PushExpect {
-    pub metric: String,
-    #[serde(rename = "type")]
-    pub kind: Option<MetricType>,
-    pub value: Option<f64>,
-    pub is: Option<PushedIs>,
-}
-
-/// A pushed value that depends on the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PushedIs {
-    /// A Unix time (seconds) within the run.
-    RunTime,
-    /// More than 0 and at most the run's wall time, in seconds.
-    RunDuration,
-    /// The value it had after the previous run (the successful one).
-    Kept,
-}
-
-/// What one query of a dashboard panel must give (see [`CheckKind::Panel`]).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PanelQuery {
-    /// How the report names it ("P95"); the reference or the `uses` otherwise.
-    pub name: Option<Text>,
-    /// Equivalent reference queries: the query must return what one of them returns (the
-    /// same series, told apart by `by`, with the same values).
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub reference: Vec<String>,
-    /// One series per value of these labels (without a reference: with any values).
-    #[serde(default)]
-    pub by: Vec<String>,
-    /// Exactly one series (implied by a reference with no `by`).
-    #[serde(default)]
-    pub single: bool,
-    /// Text the query must contain, spacing aside (a metric's name).
-    #[serde(default)]
-    pub uses: Vec<String>,
-}
-
-/// A string, or a list of strings.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => vec![s],
-        OneOrMany::Many(v) => v,
-    })
 }
 
 /// A stepped load: `users[0]` users for `seconds`, then `users[1]`, and so on, with the same
@@ -583,238 +340,6 @@ impl LoadSpec {
             return Err("taxa_erro goes from 0 to 1".into());
         }
         Ok(plan)
-    }
-}
-
-/// What a `reading` check measures over the steps of a stepped load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Measure {
-    /// How the shop's P95 moves from the first step to the last: `sobe` (up by a quarter or
-    /// more), `cai` (down by a fifth or more) or `estavel`.
-    LatencyTrend,
-    /// The endpoint whose P95 grows the most, in seconds, from the first step to the last.
-    MostAffectedEndpoint,
-    /// The users of the first step where the payment gateway is saturated (its connections in
-    /// use 90 % of the step or more, on average); 0 when none is.
-    SaturationUsers,
-}
-
-/// What a `prediction` check compares the student's figure with, measured over a stepped
-/// load with repetitions (the "last step" is the spec's last, the saturated one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Quantity {
-    /// The gateway's service time S, seconds: its busy seconds over the checkouts it served.
-    ServiceTime,
-    /// The gateway's throughput at the last step, checkouts per second: the bottleneck's
-    /// ceiling, X max = c / S.
-    MaxThroughput,
-    /// The users at the knee, N* = (R₀ + Z) · X max: R₀ the mean response time at the first
-    /// step, Z the mean think time, X max the shop's throughput at the last step.
-    KneeUsers,
-    /// The mean response time at the last step, seconds (R = N / X − Z in a closed load).
-    ResponseTime,
-    /// The gateway's utilisation at each step, 0 to 1: one number per step.
-    Utilisation,
-    /// The bottleneck, a word: `gateway` when its utilisation at the last step is 90 % or
-    /// more, `nenhum` otherwise.
-    Bottleneck,
-    /// The shop's throughput at the last step, requests per second, as a mean with its 95 %
-    /// interval: `{ media = X, ic95 = [a, b] }`.
-    Throughput,
-    /// The P95 latency at the last step, seconds, as a mean with its 95 % interval.
-    P95,
-}
-
-impl CheckKind {
-    /// Runs against Prometheus (so after the checks that read `/metrics` directly).
-    pub fn needs_prometheus(&self) -> bool {
-        matches!(
-            self,
-            CheckKind::TargetUp
-                | CheckKind::AlertsHaveRunbook { .. }
-                | CheckKind::BlackFridayAlerts { .. }
-                | CheckKind::BlackFridaySales
-                | CheckKind::Promql { .. }
-                | CheckKind::Answer { .. }
-                | CheckKind::Reading { .. }
-                | CheckKind::Prediction { .. }
-                | CheckKind::LittleQuery { .. }
-                | CheckKind::RulesValid
-                | CheckKind::RecordingRules { .. }
-                | CheckKind::RuleUnitTest { .. }
-                | CheckKind::AlertFires { .. }
-                | CheckKind::AlertNotified
-                | CheckKind::ConfigValid
-                | CheckKind::ScrapeJob { .. }
-                | CheckKind::TargetsUp { .. }
-                | CheckKind::Panel { .. }
-                | CheckKind::PanelQueries
-                | CheckKind::PushScraped { .. }
-                | CheckKind::PushAlert { .. }
-        )
-    }
-
-    /// Makes requests to the app's fault injection (`/admin/...`).
-    pub fn injects_faults(&self) -> bool {
-        match self {
-            CheckKind::Delta { requests, .. } => {
-                requests.iter().any(|r| r.path.starts_with("/admin/"))
-            }
-            _ => false,
-        }
-    }
-
-    /// Judges a batch job's runs (see [`JobSpec`]).
-    pub fn reads_job(&self) -> bool {
-        matches!(
-            self,
-            CheckKind::JobExits
-                | CheckKind::Pushed { .. }
-                | CheckKind::PushGroup
-                | CheckKind::PushScraped { .. }
-                | CheckKind::PushAlert { .. }
-        )
-    }
-
-    /// Reads the submitted Prometheus config.
-    fn needs_config(&self) -> bool {
-        matches!(
-            self,
-            CheckKind::ConfigValid
-                | CheckKind::ConfigValue { .. }
-                | CheckKind::ScrapeJob { .. }
-                | CheckKind::TargetsUp { .. }
-        )
-    }
-}
-
-fn tenth() -> f64 {
-    0.1
-}
-
-fn one_usize() -> usize {
-    1
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MetricType {
-    Counter,
-    Gauge,
-    Histogram,
-    Summary,
-}
-
-impl MetricType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MetricType::Counter => "counter",
-            MetricType::Gauge => "gauge",
-            MetricType::Histogram => "histogram",
-            MetricType::Summary => "summary",
-        }
-    }
-}
-
-/// A request the grader makes to the app.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    #[serde(default = "get")]
-    pub method: String,
-    pub path: String,
-    /// A JSON body, as text.
-    pub json: Option<String>,
-    #[serde(default = "one")]
-    pub times: u32,
-    /// The status every answer must have; any status when left out.
-    pub status: Option<u16>,
-}
-
-fn get() -> String {
-    "GET".into()
-}
-
-/// One thing a delta check expects of `/metrics` after its requests.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// `name{label="value",...}`: the sum of every sample of that name whose labels include
-    /// these. For `delta`, a series not exposed counts as 0 (a counter not used yet); `value`
-    /// and `between` fail when no sample matches.
-    pub series: String,
-    /// Moved by exactly this much.
-    pub delta: Option<f64>,
-    /// Is exactly this.
-    pub value: Option<f64>,
-    /// Lies within [min, max].
-    pub between: Option<[f64; 2]>,
-    /// Moved by an amount within [min, max]: for a `_sum` whose observations the grader
-    /// caused, the plausible range of what they measured, in the metric's base unit.
-    pub delta_between: Option<[f64; 2]>,
-    /// At most this many samples match.
-    pub max_series: Option<usize>,
-}
-
-/// A parsed `name{label="value"}` selector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Selector {
-    pub name: String,
-    pub labels: Vec<(String, String)>,
-}
-
-impl Selector {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let (name, rest) = match s.find('{') {
-            Some(i) => (&s[..i], Some(&s[i + 1..])),
-            None => (s, None),
-        };
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-        {
-            return Err(format!("bad metric name in selector `{s}`"));
-        }
-        let mut labels = Vec::new();
-        if let Some(rest) = rest {
-            let body = rest
-                .strip_suffix('}')
-                .ok_or_else(|| format!("selector `{s}` lacks `}}`"))?;
-            for pair in body.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (k, v) = pair
-                    .split_once('=')
-                    .ok_or_else(|| format!("bad label `{pair}` in `{s}`"))?;
-                let v = v.trim();
-                let v = v
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .ok_or_else(|| format!("label value must be quoted in `{s}`"))?;
-                labels.push((k.trim().to_string(), v.to_string()));
-            }
-        }
-        Ok(Self {
-            name: name.to_string(),
-            labels,
-        })
-    }
-}
-
-impl std::fmt::Display for Selector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)?;
-        if !self.labels.is_empty() {
-            let l: Vec<String> = self
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}=\"{v}\""))
-                .collect();
-            write!(f, "{{{}}}", l.join(","))?;
-        }
-        Ok(())
     }
 }
 
@@ -914,12 +439,7 @@ impl Spec {
     /// The files a crate's checks read beside its `src/` (the final project's config, rules,
     /// dashboard and documentation), relative to the crate.
     pub fn files_beside_crate(&self) -> Vec<&str> {
-        let named = self.checks.iter().filter_map(|c| match &c.kind {
-            CheckKind::MetricsDocumented { file, .. } | CheckKind::AlertsHaveRunbook { file } => {
-                Some(file.as_str())
-            }
-            _ => None,
-        });
+        let named = self.checks.iter().filter_map(|c| c.kind.props().file());
         let mut files: Vec<&str> = self
             .prometheus_config
             .iter()
@@ -950,37 +470,71 @@ impl Spec {
                 job.name
             ));
         }
-        for c in &self.checks {
-            if c.timeout_s.is_some() && c.kind.reads_job() {
-                return Err(format!(
-                    "check `{}`: timeout_s does not apply to a batch job's check: [job] timeout_s bounds each run",
-                    c.id
-                ));
+        Ok(())
+    }
+
+    /// What is wrong with one check in this spec: what its kind needs that the spec lacks,
+    /// its own fields, a `timeout_s` its phase does not take.
+    fn validate_check(&self, c: &Check) -> Result<(), String> {
+        let kind = c.kind.props();
+        let needs = kind.needs();
+        let lacks = [
+            (
+                needs.config && self.prometheus_config.is_none(),
+                "it reads the submitted Prometheus config, but the spec has no prometheus_config",
+            ),
+            (
+                needs.rules && self.rules.is_none(),
+                "it reads the rules, but the spec has no rules file",
+            ),
+            (
+                needs.dashboard && self.dashboard.is_none(),
+                "it reads the dashboard, but the spec has no dashboard file",
+            ),
+            (
+                needs.answers && self.answers.is_none(),
+                "it reads an answer, but the spec has no answers file",
+            ),
+            (
+                needs.load && self.load.is_none(),
+                "it runs after the spec's [load], which it lacks",
+            ),
+            (
+                needs.repeated_steps && self.steps.as_ref().is_none_or(|s| s.repeat <= 1),
+                "it compares with repeated measurements: the spec's [steps] needs a `repeat` above 1",
+            ),
+            (
+                needs.job_rules && self.job.as_ref().is_none_or(|j| j.rules.is_none()),
+                "it watches an alert, but [job] names no `rules` file",
+            ),
+            (
+                kind.phase() == Phase::Job && self.job.is_none(),
+                "it judges a batch job, but the spec has no [job]",
+            ),
+            (
+                kind.phase() == Phase::BlackFriday && self.black_friday.is_none(),
+                "it judges the Black Friday, but the spec has no [black_friday]",
+            ),
+        ];
+        if let Some((_, why)) = lacks.iter().find(|(lacking, _)| *lacking) {
+            return Err((*why).into());
+        }
+        kind.validate()?;
+        if let Some(t) = c.timeout_s {
+            if !(t > 0.0 && t <= 3600.0) {
+                return Err("timeout_s goes from 0 to 3600 seconds".into());
             }
-            match &c.kind {
-                CheckKind::PushAlert { .. } if job.rules.is_none() => {
-                    return Err(format!(
-                        "check `{}` watches an alert, but [job] names no `rules` file",
-                        c.id
-                    ));
+            match kind.phase() {
+                Phase::Checks => {}
+                Phase::Scenario | Phase::BlackFriday => {
+                    return Err(
+                        "timeout_s does not apply to an alert scenario, bounded by its own window"
+                            .into(),
+                    );
                 }
-                CheckKind::Pushed { run, expect } => {
-                    for e in expect {
-                        if e.value.is_some() && e.is.is_some() {
-                            return Err(format!(
-                                "check `{}`: `{}` has both `value` and `is`",
-                                c.id, e.metric
-                            ));
-                        }
-                        if e.is == Some(PushedIs::Kept) && *run != JobRun::Failure {
-                            return Err(format!(
-                                "check `{}`: `is = \"kept\"` compares with the run before, so it is for run = \"failure\"",
-                                c.id
-                            ));
-                        }
-                    }
+                Phase::Job => {
+                    return Err("timeout_s does not apply to a batch job's check: [job] timeout_s bounds each run".into());
                 }
-                _ => {}
             }
         }
         Ok(())
@@ -1044,158 +598,14 @@ impl Spec {
         self.validate_job()?;
         let mut seen = BTreeMap::new();
         for c in &self.checks {
-            let black_friday = matches!(
-                c.kind,
-                CheckKind::BlackFridayAlerts { .. } | CheckKind::BlackFridaySales
-            );
-            if black_friday && self.black_friday.is_none() {
-                return Err(format!(
-                    "check `{}` judges the Black Friday, but the spec has no [black_friday]",
-                    c.id
-                ));
-            }
-            let reads_rules = matches!(
-                c.kind,
-                CheckKind::AlertsHaveRunbook { .. }
-                    | CheckKind::BlackFridayAlerts { .. }
-                    | CheckKind::BlackFridaySales
-                    | CheckKind::RulesValid
-                    | CheckKind::RecordingRules { .. }
-                    | CheckKind::RuleUnitTest { .. }
-                    | CheckKind::AlertFires { .. }
-                    | CheckKind::AlertNotified
-            );
-            if reads_rules && self.rules.is_none() {
-                return Err(format!(
-                    "check `{}` reads the rules, but the spec has no rules file",
-                    c.id
-                ));
-            }
-            if matches!(c.kind, CheckKind::AlertFires { .. }) && self.load.is_none() {
-                return Err(format!(
-                    "check `{}` runs a scenario, which needs the spec's [load]",
-                    c.id
-                ));
-            }
-            let predicts = matches!(
-                c.kind,
-                CheckKind::Prediction { .. } | CheckKind::LittleQuery { .. }
-            );
-            if predicts && self.steps.as_ref().is_none_or(|s| s.repeat <= 1) {
-                return Err(format!(
-                    "check `{}` compares with repeated measurements: the spec's [steps] needs a `repeat` above 1",
-                    c.id
-                ));
-            }
-            if let CheckKind::Prediction { tolerance, .. }
-            | CheckKind::LittleQuery { tolerance, .. } = c.kind
-                && !(tolerance > 0.0 && tolerance < 1.0)
-            {
-                return Err(format!(
-                    "check `{}`: its tolerance goes between 0 and 1",
-                    c.id
-                ));
-            }
-            let reads_answers =
-                matches!(c.kind, CheckKind::Answer { .. } | CheckKind::Reading { .. }) || predicts;
-            if reads_answers && self.answers.is_none() {
-                return Err(format!(
-                    "check `{}` reads an answer, but the spec has no answers file",
-                    c.id
-                ));
-            }
-            let reads_dashboard = matches!(
-                c.kind,
-                CheckKind::DashboardValid | CheckKind::Panel { .. } | CheckKind::PanelQueries
-            );
-            if reads_dashboard && self.dashboard.is_none() {
-                return Err(format!(
-                    "check `{}` reads the dashboard, but the spec has no dashboard file",
-                    c.id
-                ));
-            }
-            if matches!(c.kind, CheckKind::Panel { .. } | CheckKind::PanelQueries)
-                && self.load.is_none()
-            {
-                return Err(format!(
-                    "check `{}` runs queries after the spec's [load], which it lacks",
-                    c.id
-                ));
-            }
-            if let CheckKind::Panel { queries, .. } = &c.kind
-                && let Some(q) = queries.iter().find(|q| q.single && !q.by.is_empty())
-            {
-                return Err(format!(
-                    "check `{}`: a panel query is either `single` or `by` {:?}, not both",
-                    c.id, q.by
-                ));
-            }
-            if c.kind.needs_config() && self.prometheus_config.is_none() {
-                return Err(format!(
-                    "check `{}` reads the submitted Prometheus config, but the spec has no prometheus_config",
-                    c.id
-                ));
-            }
             if seen.insert(c.id.as_str(), ()).is_some() {
                 return Err(format!("check id `{}` appears twice", c.id));
             }
             if c.points == 0 {
                 return Err(format!("check `{}` is worth 0 points", c.id));
             }
-            if c.kind.reads_job() && self.job.is_none() {
-                return Err(format!(
-                    "check `{}` judges a batch job, but the spec has no [job]",
-                    c.id
-                ));
-            }
-            if let Some(t) = c.timeout_s {
-                if !(t > 0.0 && t <= 3600.0) {
-                    return Err(format!(
-                        "check `{}`: timeout_s goes from 0 to 3600 seconds",
-                        c.id
-                    ));
-                }
-                if matches!(
-                    c.kind,
-                    CheckKind::AlertFires { .. }
-                        | CheckKind::AlertNotified
-                        | CheckKind::BlackFridayAlerts { .. }
-                        | CheckKind::BlackFridaySales
-                ) {
-                    return Err(format!(
-                        "check `{}`: timeout_s does not apply to an alert scenario, bounded by its own window",
-                        c.id
-                    ));
-                }
-            }
-            if let CheckKind::Delta { expect, requests } = &c.kind {
-                if requests.is_empty()
-                    && expect
-                        .iter()
-                        .any(|e| e.delta.is_some() || e.delta_between.is_some())
-                {
-                    return Err(format!(
-                        "check `{}` expects a delta but makes no request",
-                        c.id
-                    ));
-                }
-                for e in expect {
-                    Selector::parse(&e.series).map_err(|m| format!("check `{}`: {m}", c.id))?;
-                    let set = [
-                        e.delta.is_some(),
-                        e.value.is_some(),
-                        e.between.is_some(),
-                        e.delta_between.is_some(),
-                        e.max_series.is_some(),
-                    ];
-                    if set.iter().filter(|b| **b).count() != 1 {
-                        return Err(format!(
-                            "check `{}`: each expect needs exactly one of delta, value, between, delta_between, max_series",
-                            c.id
-                        ));
-                    }
-                }
-            }
+            self.validate_check(c)
+                .map_err(|e| format!("check `{}`: {e}", c.id))?;
         }
         Ok(())
     }

@@ -133,7 +133,7 @@ fn method_drawn(seed: u64) -> String {
         .iter()
         .find(|c| c.id == "oculta_venda_metodo")
         .unwrap();
-    let CheckKind::Delta { requests, .. } = &check.kind else {
+    let CheckKind::Delta(grader::spec::kinds::Delta { requests, .. }) = &check.kind else {
         panic!("a delta check")
     };
     let body = requests[0].json.as_deref().unwrap();

@@ -115,8 +115,9 @@ fn a_prediction_without_repetitions_is_refused_by_the_spec() {
     let run = grader(&["ex9", "--solution", "--spec", file.to_str().unwrap()]);
     assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stderr
-            .contains("compares with repeated measurements: the spec's [steps] needs a `repeat` above 1"),
+        run.stderr.contains(
+            "compares with repeated measurements: the spec's [steps] needs a `repeat` above 1"
+        ),
         "{}",
         run.stderr
     );

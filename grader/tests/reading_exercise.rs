@@ -96,11 +96,11 @@ fn the_saturation_query_averages_over_exactly_one_step() {
     let seconds = spec.steps.as_ref().expect("ex7 has a stepped load").seconds;
     let window = format!("[{seconds}s]");
     let check = spec.checks.iter().find(|c| c.id == "saturacao").unwrap();
-    let grader::spec::CheckKind::Answer {
+    let grader::spec::CheckKind::Answer(grader::spec::kinds::Answer {
         reference,
         each_step,
         ..
-    } = &check.kind
+    }) = &check.kind
     else {
         panic!("saturacao is an answer check");
     };

@@ -111,7 +111,9 @@ fn a_time_must_be_positive_and_scenarios_keep_their_own() {
     );
     assert_eq!(
         with("kind = \"exposition\"").unwrap(),
-        grader::checks::default_timeout(&grader::spec::CheckKind::Exposition)
+        grader::checks::default_timeout(&grader::spec::CheckKind::Exposition(
+            grader::spec::kinds::Exposition {}
+        ))
     );
     let zero = with("kind = \"exposition\"\ntimeout_s = 0").unwrap_err();
     assert!(

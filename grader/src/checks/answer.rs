@@ -268,6 +268,19 @@ pub(super) fn same_values(got: &[Sample], want: &[Sample], by: &[String]) -> Res
     Ok(())
 }
 
+impl super::Judge for crate::spec::kinds::Answer {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(
+            cx,
+            &self.question,
+            &self.reference,
+            &self.by,
+            self.each_step,
+        )
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

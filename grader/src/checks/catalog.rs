@@ -174,6 +174,12 @@ pub(crate) fn read(submission: Option<&Path>, file: &str) -> Result<String, Text
     })
 }
 
+impl super::Judge for crate::spec::kinds::MetricsDocumented {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx, &self.file, &self.ignore).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

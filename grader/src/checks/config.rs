@@ -9,6 +9,7 @@ use super::{Context, Outcome, tidy};
 use crate::lang::{Text, both};
 use crate::promconfig::{parse_duration, scalar, split_target};
 use crate::prometheus::{Prometheus, Target};
+use crate::spec::kinds;
 
 /// How long Prometheus gets, after loading the config, to find and scrape every target
 /// (Prometheus 2.x applies new targets on a 5-second tick; scrapes come every second).
@@ -430,4 +431,35 @@ fn not_submitted() -> Outcome {
         both("nenhuma", "none"),
         None,
     )
+}
+
+impl super::Judge for kinds::ConfigValid {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        valid(cx).await
+    }
+}
+
+impl super::Judge for kinds::ConfigValue {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        value(cx, &self.path, &self.value)
+    }
+}
+
+impl super::Judge for kinds::ScrapeJob {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        let w = Wanted {
+            job: &self.job,
+            target_port: self.target_port,
+            metrics_path: self.metrics_path.as_deref(),
+            scrape_interval: self.scrape_interval.as_deref(),
+            labels: &self.labels,
+        };
+        scrape_job(cx, w).await
+    }
+}
+
+impl super::Judge for kinds::TargetsUp {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        targets_up(cx, &self.jobs).await
+    }
 }

@@ -11,6 +11,7 @@ use crate::dashboard::{Dashboard, Panel, Target, unknown_variables};
 use crate::lang::{Text, both};
 use crate::prometheus::Sample;
 use crate::spec::PanelQuery;
+use crate::spec::kinds;
 
 /// At most this many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 12;
@@ -729,6 +730,27 @@ fn list(problems: &[Text]) -> Text {
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+impl super::Judge for kinds::DashboardValid {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        let note = cx
+            .dashboard
+            .and_then(|d| super::le_label::note(&super::le_label::dashboard_exprs(d)));
+        super::le_label::noted(valid(cx), note)
+    }
+}
+
+impl super::Judge for kinds::Panel {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        panel(cx, &self.panel, &self.types, &self.queries).await
+    }
+}
+
+impl super::Judge for kinds::PanelQueries {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        queries(cx).await
+    }
 }
 
 #[cfg(test)]

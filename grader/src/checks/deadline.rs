@@ -9,51 +9,13 @@ use std::time::Duration;
 
 use super::{Context, Outcome};
 use crate::lang::{Text, both};
+use crate::spec::kinds::WaitsOn;
 use crate::spec::{Check, CheckKind};
 
-/// How long a check of this kind may take when its spec gives no `timeout_s`: a few times what
-/// its own waits can add up to on a busy machine, so only a check that is really stuck meets it.
+/// How long a check of this kind may take when its spec gives no `timeout_s` (see
+/// [`crate::spec::kinds::Kind::default_timeout_s`]).
 pub fn default_timeout(kind: &CheckKind) -> Duration {
-    let secs = match kind {
-        // One GET /metrics, itself bounded by `--request-timeout` (5 s by default).
-        CheckKind::Exposition
-        | CheckKind::Series { .. }
-        | CheckKind::HistogramCount { .. }
-        | CheckKind::MetricsDocumented { .. } => 20,
-        // Two reads of /metrics around the check's requests.
-        CheckKind::Delta { .. } => 60,
-        // Up to 10 s for the target to come up, then a query.
-        CheckKind::TargetUp | CheckKind::Promql { .. } => 30,
-        // A file already read and parsed; or readings already taken after the stepped load.
-        CheckKind::ConfigValue { .. }
-        | CheckKind::AlertsHaveRunbook { .. }
-        | CheckKind::RulesValid
-        | CheckKind::DashboardValid
-        | CheckKind::Reading { .. }
-        | CheckKind::Prediction { .. } => 10,
-        // promtool, Prometheus reloading a file, its targets (up to 15 s), several queries.
-        CheckKind::ConfigValid
-        | CheckKind::ScrapeJob { .. }
-        | CheckKind::TargetsUp { .. }
-        | CheckKind::Answer { .. }
-        | CheckKind::LittleQuery { .. }
-        | CheckKind::RecordingRules { .. }
-        | CheckKind::RuleUnitTest { .. }
-        | CheckKind::Panel { .. }
-        | CheckKind::PanelQueries => 60,
-        // Decided in the alert scenarios, which are bounded by their own window.
-        CheckKind::AlertFires { .. }
-        | CheckKind::AlertNotified
-        | CheckKind::BlackFridayAlerts { .. }
-        | CheckKind::BlackFridaySales => 300,
-        // Decided on what a batch job's runs left (`crate::job`), bounded by its own waits.
-        CheckKind::JobExits
-        | CheckKind::Pushed { .. }
-        | CheckKind::PushGroup
-        | CheckKind::PushScraped { .. }
-        | CheckKind::PushAlert { .. } => 300,
-    };
-    Duration::from_secs(secs)
+    Duration::from_secs(kind.props().default_timeout_s())
 }
 
 /// The time `check` gets.
@@ -91,11 +53,8 @@ fn over_time(check: &Check, limit: Duration) -> Outcome {
 
 /// What a check of this kind waits on, and the likely reason it waited too long.
 fn waits_on(kind: &CheckKind) -> (Text, Text) {
-    match kind {
-        CheckKind::Exposition
-        | CheckKind::Series { .. }
-        | CheckKind::HistogramCount { .. }
-        | CheckKind::Delta { .. } => (
+    match kind.props().waits_on() {
+        WaitsOn::App => (
             both(
                 "as respostas do app (GET /metrics e as requisições da verificação)",
                 "the app's answers (GET /metrics and the check's requests)",
@@ -105,7 +64,7 @@ fn waits_on(kind: &CheckKind) -> (Text, Text) {
                 "the app answers slowly: a handler that sleeps or holds a lock too long, or a /metrics that does too much work on every read",
             ),
         ),
-        CheckKind::ConfigValid | CheckKind::RulesValid | CheckKind::RuleUnitTest { .. } => (
+        WaitsOn::Tools => (
             both(
                 "o promtool e o Prometheus carregando o arquivo",
                 "promtool and Prometheus loading the file",
@@ -115,17 +74,14 @@ fn waits_on(kind: &CheckKind) -> (Text, Text) {
                 "the file gives promtool or Prometheus too much work (too many rules or targets?)",
             ),
         ),
-        CheckKind::AlertFires { .. }
-        | CheckKind::AlertNotified
-        | CheckKind::BlackFridayAlerts { .. }
-        | CheckKind::BlackFridaySales => (
+        WaitsOn::Scenario => (
             both("o cenário do alerta", "the alert's scenario"),
             both(
                 "o cenário passou da sua janela",
                 "the scenario went past its window",
             ),
         ),
-        _ => (
+        WaitsOn::Prometheus => (
             both(
                 "o Prometheus (targets e consultas)",
                 "Prometheus (its targets and queries)",

@@ -146,3 +146,9 @@ fn describe(requests: &[Request], expect: &[Expect]) -> Text {
         format!("after {}: {n} series as asked", reqs.join(", ")),
     )
 }
+
+impl super::Judge for crate::spec::kinds::Delta {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx, &self.requests, &self.expect).await
+    }
+}

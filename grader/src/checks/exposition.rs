@@ -42,3 +42,9 @@ pub async fn run(cx: &mut Context<'_>) -> Outcome {
         )
     }
 }
+
+impl super::Judge for crate::spec::kinds::Exposition {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx).await
+    }
+}

@@ -125,3 +125,9 @@ fn cause() -> Text {
         "By Little's law, N = X · R: the throughput times the mean response time. With the histogram, X · R is the rate of its _sum (seconds of response per second), summed over the routes. The P95 in place of the mean, or the throughput alone, do not give N.",
     )
 }
+
+impl super::Judge for crate::spec::kinds::LittleQuery {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx, &self.question, self.tolerance).await
+    }
+}

@@ -10,6 +10,7 @@ mod delta;
 mod exposition;
 pub mod le_label;
 mod little;
+mod phased;
 mod prediction;
 mod promql;
 pub(crate) mod push;
@@ -105,137 +106,24 @@ pub struct Context<'a> {
     pub submission: Option<&'a std::path::Path>,
 }
 
-pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
-    match kind {
-        CheckKind::Exposition => exposition::run(cx).await,
-        CheckKind::Series {
-            metric,
-            kind,
-            labels,
-            buckets,
-            quantiles,
-            value,
-        } => {
-            series::run(
-                cx,
-                series::Wanted {
-                    metric,
-                    kind: *kind,
-                    labels,
-                    buckets,
-                    quantiles,
-                    value: *value,
-                },
-            )
-            .await
-        }
-        CheckKind::HistogramCount { histogram, counter } => {
-            series::histogram_count(cx, histogram, counter).await
-        }
-        CheckKind::Delta { requests, expect } => delta::run(cx, requests, expect).await,
-        CheckKind::TargetUp => promql::target_up(cx).await,
-        CheckKind::Promql { query, min_series } => promql::query(cx, query, *min_series).await,
-        CheckKind::ConfigValid => config::valid(cx).await,
-        CheckKind::ConfigValue { path, value } => config::value(cx, path, value),
-        CheckKind::ScrapeJob {
-            job,
-            target_port,
-            metrics_path,
-            scrape_interval,
-            labels,
-        } => {
-            config::scrape_job(
-                cx,
-                config::Wanted {
-                    job,
-                    target_port: *target_port,
-                    metrics_path: metrics_path.as_deref(),
-                    scrape_interval: scrape_interval.as_deref(),
-                    labels,
-                },
-            )
-            .await
-        }
-        CheckKind::Answer {
-            question,
-            reference,
-            by,
-            each_step,
-        } => answer::run(cx, question, reference, by, *each_step).await,
-        CheckKind::Reading { question, measure } => reading::run(cx, question, *measure),
-        CheckKind::Prediction {
-            question,
-            quantity,
-            tolerance,
-        } => prediction::run(cx, question, *quantity, *tolerance),
-        CheckKind::LittleQuery {
-            question,
-            tolerance,
-        } => little::run(cx, question, *tolerance).await,
-        // Prometheus 3 rewrites `le`/`quantile` values: said beside the verdict, on any major.
-        CheckKind::RulesValid => le_label::noted(
-            rules::valid(cx),
-            cx.rules
-                .and_then(|r| r.yaml.as_ref().ok())
-                .and_then(|y| le_label::note(&le_label::rule_exprs(y))),
-        ),
-        CheckKind::RecordingRules { min } => rules::recording(cx, *min).await,
-        CheckKind::RuleUnitTest {
-            alert,
-            fire,
-            quiet,
-            boundary,
-        } => rules::unit(cx, alert, fire, quiet, boundary.as_ref()).await,
-        // Scenarios run side by side before the other checks (see `grade`); one that reaches
-        // here was not run.
-        CheckKind::AlertNotified => Outcome::fail(
-            crate::lang::both(
-                "as notificações dos cenários",
-                "the scenarios' notifications",
-            ),
-            crate::lang::both("não executado", "not run"),
-            None,
-        ),
-        CheckKind::BlackFridayAlerts { .. } | CheckKind::BlackFridaySales => Outcome::fail(
-            crate::lang::both("a Black Friday", "the Black Friday"),
-            crate::lang::both("não executado", "not run"),
-            None,
-        ),
-        CheckKind::AlertFires { alert, .. } => Outcome::fail(
-            crate::lang::both(
-                format!("o cenário de `{alert}`"),
-                format!("the scenario of `{alert}`"),
-            ),
-            crate::lang::both("não executado", "not run"),
-            None,
-        ),
-        CheckKind::TargetsUp { jobs } => config::targets_up(cx, jobs).await,
-        CheckKind::DashboardValid => le_label::noted(
-            dashboard::valid(cx),
-            cx.dashboard
-                .and_then(|d| le_label::note(&le_label::dashboard_exprs(d))),
-        ),
-        CheckKind::Panel {
-            panel,
-            types,
-            queries,
-        } => dashboard::panel(cx, panel, types, queries).await,
-        CheckKind::PanelQueries => dashboard::queries(cx).await,
-        CheckKind::MetricsDocumented { file, ignore } => catalog::run(cx, file, ignore).await,
-        CheckKind::AlertsHaveRunbook { file } => runbook::run(cx, file),
-        // A batch job's checks are judged on its runs (see `crate::job`); one that reaches here
-        // was not run.
-        CheckKind::JobExits
-        | CheckKind::Pushed { .. }
-        | CheckKind::PushGroup
-        | CheckKind::PushScraped { .. }
-        | CheckKind::PushAlert { .. } => Outcome::fail(
-            crate::lang::both("as execuções do job", "the job's runs"),
-            crate::lang::both("não executado", "not run"),
-            None,
-        ),
-    }
+/// How a kind of check runs: every type of [`crate::spec::kinds`] has its impl beside the code
+/// of its check (`series.rs` for `Series`, ...), or in `phased.rs` for the kinds a phase of
+/// the grading decides.
+pub(crate) trait Judge {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome;
 }
+
+macro_rules! dispatch {
+    ($($kind:ident),* $(,)?) => {
+        /// Runs a check of any kind.
+        pub async fn run(kind: &CheckKind, cx: &mut Context<'_>) -> Outcome {
+            match kind {
+                $(CheckKind::$kind(k) => k.judge(cx).await,)*
+            }
+        }
+    };
+}
+crate::spec::kinds::check_kinds!(dispatch);
 
 /// Why a check that needs Prometheus saw nothing: there is none in this run.
 fn not_started(expected: Text) -> Outcome {

@@ -365,6 +365,12 @@ fn judge_estimate(
     ))
 }
 
+impl super::Judge for crate::spec::kinds::Prediction {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx, &self.question, self.quantity, self.tolerance)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::{Context, Outcome};
 use crate::lang::both;
 use crate::prometheus::APP_JOB;
+use crate::spec::kinds;
 
 /// How long Prometheus gets to scrape the app successfully (it scrapes every second).
 const TARGET_UP_WITHIN: Duration = Duration::from_secs(10);
@@ -74,5 +75,17 @@ pub async fn query(cx: &mut Context<'_>, query: &str, min_series: usize) -> Outc
             )),
         ),
         Err(seen) => Outcome::fail(expected, seen, None),
+    }
+}
+
+impl super::Judge for kinds::TargetUp {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        target_up(cx).await
+    }
+}
+
+impl super::Judge for kinds::Promql {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        query(cx, &self.query, self.min_series).await
     }
 }

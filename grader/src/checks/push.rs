@@ -63,11 +63,11 @@ pub struct AlertWatch {
 /// The outcome of a batch-job check; `None` for the other kinds.
 pub fn judge(kind: &CheckKind, job: &JobSpec, seen: &Observed) -> Option<Outcome> {
     Some(match kind {
-        CheckKind::JobExits => exits(job, &seen.success, &seen.failure),
-        CheckKind::Pushed { run, expect } => pushed(*run, expect, seen),
-        CheckKind::PushGroup => group(job, &seen.after_success),
-        CheckKind::PushScraped { metrics } => scraped(job, metrics, seen),
-        CheckKind::PushAlert { alert } => alerted(alert, seen.alert.as_ref()),
+        CheckKind::JobExits(_) => exits(job, &seen.success, &seen.failure),
+        CheckKind::Pushed(k) => pushed(k.run, &k.expect, seen),
+        CheckKind::PushGroup(_) => group(job, &seen.after_success),
+        CheckKind::PushScraped(k) => scraped(job, &k.metrics, seen),
+        CheckKind::PushAlert(k) => alerted(&k.alert, seen.alert.as_ref()),
         _ => return None,
     })
 }

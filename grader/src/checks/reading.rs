@@ -164,6 +164,12 @@ fn same(measure: Measure, answer: &str, measured: &str) -> bool {
     }
 }
 
+impl super::Judge for crate::spec::kinds::Reading {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx, &self.question, self.measure)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use crate::lang::{Text, both};
 use crate::rules::{
     Alert, STUDENT_DIR, SubmittedRules, boundary_test, compares_inclusively, unit_test,
 };
+use crate::spec::kinds;
 use crate::spec::{Boundary, InputSeries};
 
 pub fn valid(cx: &Context<'_>) -> Outcome {
@@ -314,4 +315,34 @@ fn not_submitted() -> Outcome {
         both("nenhum", "none"),
         None,
     )
+}
+
+impl super::Judge for kinds::RulesValid {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        // Prometheus 3 rewrites `le`/`quantile` values: said beside the verdict, on any major.
+        let note = cx
+            .rules
+            .and_then(|r| r.yaml.as_ref().ok())
+            .and_then(|y| super::le_label::note(&super::le_label::rule_exprs(y)));
+        super::le_label::noted(valid(cx), note)
+    }
+}
+
+impl super::Judge for kinds::RecordingRules {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        recording(cx, self.min).await
+    }
+}
+
+impl super::Judge for kinds::RuleUnitTest {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        unit(
+            cx,
+            &self.alert,
+            &self.fire,
+            &self.quiet,
+            self.boundary.as_ref(),
+        )
+        .await
+    }
 }

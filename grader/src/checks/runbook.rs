@@ -161,6 +161,12 @@ pub fn run(cx: &Context<'_>, file: &str) -> Outcome {
     Outcome::fail(expected, both(pt.join("; "), en.join("; ")), Some(cause))
 }
 
+impl super::Judge for crate::spec::kinds::AlertsHaveRunbook {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        run(cx, &self.file)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

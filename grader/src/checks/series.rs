@@ -7,6 +7,7 @@ use exposition::{Exposition, Family};
 use super::{Context, Outcome};
 use crate::lang::{Text, both};
 use crate::spec::MetricType;
+use crate::spec::kinds;
 
 #[derive(Debug)]
 pub struct Wanted<'a> {
@@ -269,4 +270,24 @@ fn floats(v: &[f64]) -> String {
 
 fn same_floats(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)
+}
+
+impl super::Judge for kinds::Series {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        let want = Wanted {
+            metric: &self.metric,
+            kind: self.kind,
+            labels: &self.labels,
+            buckets: &self.buckets,
+            quantiles: &self.quantiles,
+            value: self.value,
+        };
+        run(cx, want).await
+    }
+}
+
+impl super::Judge for kinds::HistogramCount {
+    async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
+        histogram_count(cx, &self.histogram, &self.counter).await
+    }
 }
