@@ -409,6 +409,10 @@ pub struct Run {
     pub users: Vec<(f64, u64)>,
     /// The `rate()` window of the charts over time.
     pub window: Duration,
+    /// How the steps' windows were chosen, in Portuguese, for the page's table of
+    /// repetitions; `None`: the words of `grader load --repeat` (windows of `--duration`
+    /// after each step's warm-up).
+    pub windows_note: Option<String>,
 }
 
 impl Run {
@@ -902,8 +906,9 @@ fn estimate_html(e: Option<Estimate>, scale: f64, digits: usize) -> [String; 3] 
     }
 }
 
-/// The table of repetitions and the operational laws.
-fn stats_table(stats: &[StepStats]) -> String {
+/// The table of repetitions and the operational laws; `windows_note` says how the windows
+/// were chosen (see [`Run::windows_note`]).
+fn stats_table(stats: &[StepStats], windows_note: Option<&str>) -> String {
     let mut h = String::from(
         "<h2>Repetições e leis operacionais</h2>\n<table>\n<tr><th rowspan=\"2\">usuários</th><th rowspan=\"2\">repetições</th><th colspan=\"3\">req/s</th><th colspan=\"3\">P95 (s)</th><th colspan=\"3\">utilização do gateway (%)</th><th colspan=\"4\">lei de Little</th><th colspan=\"4\">lei da utilização</th></tr>\n<tr><th>média</th><th>desvio padrão</th><th>IC 95 %</th><th>média</th><th>desvio padrão</th><th>IC 95 %</th><th>média</th><th>desvio padrão</th><th>IC 95 %</th><th>N medido</th><th>R (s)</th><th>X·R</th><th>erro</th><th>X do gateway (/s)</th><th>S (s)</th><th>X·S (%)</th><th>erro</th></tr>\n",
     );
@@ -934,7 +939,12 @@ fn stats_table(stats: &[StepStats]) -> String {
             pct(s.utilisation_error),
         );
     }
-    h.push_str("</table>\n<p>Cada repetição é uma janela de <code>--duration</code> depois do aquecimento do degrau, que fica de fora. O intervalo de confiança de 95 % da média é média ± t·dp/√n, com o t de Student de n − 1 graus de liberdade; com uma repetição só não há desvio padrão nem intervalo (–): use <code>--repeat 3</code> ou mais. A utilização é por conexão: o aumento de <code>ecommerce_gateway_ocupado_seconds_total</code> na janela, por segundo, dividido pela capacidade. Cada janela é lida pela diferença entre as últimas coletas antes do fim e antes do início dela (não por <code>rate()</code>, que numa janela de poucas coletas extrapola e oscila). Na lei de Little, N é a média de requisições em andamento contada pelo gerador de carga (os usuários pensando não estão no sistema), X e R vêm do Prometheus. Na lei da utilização, X é a vazão de checkouts e S o tempo médio de posse de uma conexão no run inteiro (segundos ocupados ÷ checkouts atendidos); o erro é |medido − previsto| ÷ medido.</p>\n");
+    let windows = windows_note.map_or_else(
+        || "Cada repetição é uma janela de <code>--duration</code> depois do aquecimento do degrau, que fica de fora.".to_string(),
+        esc,
+    );
+    let _ = write!(h, "</table>\n<p>{windows} ");
+    h.push_str("O intervalo de confiança de 95 % da média é média ± t·dp/√n, com o t de Student de n − 1 graus de liberdade; com uma repetição só não há desvio padrão nem intervalo (–): use <code>--repeat 3</code> ou mais. A utilização é por conexão: o aumento de <code>ecommerce_gateway_ocupado_seconds_total</code> na janela, por segundo, dividido pela capacidade. Cada janela é lida pela diferença entre as últimas coletas antes do fim e antes do início dela (não por <code>rate()</code>, que numa janela de poucas coletas extrapola e oscila). Na lei de Little, N é a média de requisições em andamento contada pelo gerador de carga (os usuários pensando não estão no sistema), X e R vêm do Prometheus. Na lei da utilização, X é a vazão de checkouts e S o tempo médio de posse de uma conexão no run inteiro (segundos ocupados ÷ checkouts atendidos); o erro é |medido − previsto| ÷ medido.</p>\n");
     h
 }
 
@@ -983,7 +993,7 @@ fn page(
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n<p>Cada degrau é lido no fim dele, com <code>rate()</code> sobre a duração do degrau; a mesma tabela está em <code>degraus.csv</code>.</p>\n");
-    h.push_str(&stats_table(stats));
+    h.push_str(&stats_table(stats, run.windows_note.as_deref()));
     h.push_str("<h2>Gráficos</h2>\n");
     for (file, caption) in files {
         let _ = writeln!(

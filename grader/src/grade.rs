@@ -301,6 +301,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         steps,
         users: Vec::new(),
         window: Duration::from_secs(4),
+        windows_note: None,
     };
     let readings = match (&prom, correlation.steps.is_empty()) {
         (Some(p), false) => Some(crate::correlation::read_steps(p.api(), &correlation).await),

@@ -406,6 +406,7 @@ pub async fn run(args: LoadArgs) -> Result<u8, crate::Error> {
             steps,
             users: timeline.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             window: args.window,
+            windows_note: None,
         };
         match report(&args.prometheus, &run, &windows, dir).await {
             Ok(index) => eprintln!(

@@ -34,9 +34,19 @@ fn max() -> u32 {
     Spec::builtin("final").unwrap().max_score()
 }
 
+/// The reference scores full marks, and with `--charts` the Black Friday's correlation
+/// report measures each surge step by the performance-evaluation chapter's method: its
+/// windows (after a warm-up) give the intervals, and Little's law and the utilisation law
+/// are checked on them. The plain report (one window a step, no requests in flight) leaves
+/// every one of those cells empty. Little's N is counted by the load generator and X·R read
+/// from Prometheus over windows of two scrapes, whose edges lag the generator's by up to a
+/// scrape: a few per cent apart in practice, so 50 % is a tolerance only a wrong reading (a
+/// window of the wrong step, the thinking users counted as in the shop) breaks.
 #[test]
-fn the_solution_scores_full_marks() {
-    let run = grader(&["final", "--solution"]);
+fn the_solution_scores_full_marks_and_the_days_report_checks_the_laws_on_the_surge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let charts = tmp.path().join("relatorio");
+    let run = grader(&["final", "--solution", "--charts", charts.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let max = max();
     assert!(
@@ -44,6 +54,59 @@ fn the_solution_scores_full_marks() {
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("The Black Friday's report: "),
+        "{}",
+        run.stdout
+    );
+
+    let day = charts.join("black-friday");
+    let csv = std::fs::read_to_string(day.join("degraus.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {csv}"))
+    };
+    let cell = |row: &[&str], name: &str| -> f64 {
+        row[col(name)]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} empty or not a number: {csv}"))
+    };
+    let spec = Spec::builtin("final").unwrap();
+    let surge = &spec.black_friday.as_ref().unwrap().users;
+    // The surge's steps, then the flash sale (1 user) and the payment fault.
+    assert_eq!(rows.len(), 1 + surge.len() + 2, "{csv}");
+    for (row, users) in rows[1..].iter().zip(surge) {
+        assert_eq!(row[0], users.to_string(), "{csv}");
+        assert_eq!(
+            row[col("repeticoes")],
+            grader::black_friday::SURGE_WINDOWS.to_string(),
+            "{csv}"
+        );
+        let x = cell(row, "req_por_s_media");
+        let (lo, hi) = (
+            cell(row, "req_por_s_ic95_inf"),
+            cell(row, "req_por_s_ic95_sup"),
+        );
+        assert!(x > 0.0 && lo <= x && x <= hi, "{csv}");
+        let n = cell(row, "little_n");
+        assert!(n > 0.0 && n < f64::from(*users), "{csv}");
+        let little = cell(row, "little_erro_rel");
+        assert!((0.0..0.5).contains(&little), "Little's law: {csv}");
+        let u = cell(row, "utilizacao_media");
+        assert!(u > 0.0 && u <= 1.0, "{csv}");
+        let u_err = cell(row, "utilizacao_erro_rel");
+        assert!((0.0..0.5).contains(&u_err), "the utilisation law: {csv}");
+    }
+    // Neither the flash sale nor the payment fault is a steady state: no windows.
+    for row in &rows[1 + surge.len()..] {
+        assert_eq!(row[col("repeticoes")], "0", "{csv}");
+        assert_eq!(row[col("little_erro_rel")], "", "{csv}");
+    }
+    let index = std::fs::read_to_string(day.join("index.html")).unwrap();
+    assert!(index.contains("médias em lotes de um mesmo run"), "{index}");
 }
 
 #[test]
