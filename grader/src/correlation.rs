@@ -565,25 +565,9 @@ pub async fn read_steps(api: &QueryApi, run: &Run) -> Result<Vec<Reading>, Text>
     Ok(out)
 }
 
-/// Writes the charts, `degraus.csv` and `index.html` into `dir`; returns the page's path.
-/// Each step is one window, its whole length, with no count of requests in flight.
-pub async fn write(api: &QueryApi, run: &Run, dir: &Path) -> Result<PathBuf, Text> {
-    let windows: Vec<Vec<Window>> = run
-        .steps
-        .iter()
-        .map(|s| {
-            vec![Window {
-                start: s.start,
-                end: s.end,
-                in_flight: None,
-            }]
-        })
-        .collect();
-    write_with_windows(api, run, &windows, dir).await
-}
-
-/// [`write`], with each step's measured windows (`windows[i]` for `run.steps[i]`): the
-/// repetitions of `grader load --repeat`.
+/// Writes the charts, `degraus.csv` and `index.html` into `dir`, with each step's measured
+/// windows (`windows[i]` for `run.steps[i]`: the repetitions of `grader load --repeat`, the
+/// windows of the grader's stepped load); returns the page's path.
 pub async fn write_with_windows(
     api: &QueryApi,
     run: &Run,
