@@ -18,7 +18,6 @@ use crate::spec::Spec;
 
 use crate::build::build;
 pub use crate::options::{EnvError, Options};
-use crate::prometheus::unix_now;
 
 pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Report, EnvError> {
     let started = Instant::now();
@@ -235,92 +234,33 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         }
         _ => None,
     };
-    // The spec's load, then the instant at which every answer is evaluated: its end, read
-    // once the last scrapes are in (Prometheus scrapes every second). The alert
-    // scenarios run meanwhile, each in an app and a Prometheus of its own.
-    // An app the grader did not start may have no fault injection: what needs it is skipped,
-    // and the load runs without faults.
+    // The phases the spec asks for, side by side (see `crate::phases`): the load on the app,
+    // which gives the instant every answer is evaluated at, and the alert scenarios and the
+    // Black Friday, each in an app and a Prometheus of its own. An app the grader did not
+    // start may have no fault injection: what needs it is skipped, and the load runs
+    // without faults.
     let no_faults = opts.url.is_some() && !crate::workload::has_faults(&base).await;
-    let main_load = async {
-        if let Some(steps) = &spec.steps {
-            return Some(stepped_load(&base, steps, prom.as_ref()).await);
-        }
-        let load = spec.load.as_ref()?;
-        let without = load.clone_without_faults();
-        let load = if no_faults { &without } else { load };
-        // Load before the first scrape would leave rate() windows with one sample.
-        if let Some(p) = &prom {
-            let _ = p.wait_target_up(Duration::from_secs(15)).await;
-        }
-        let from = unix_now();
-        let note = match crate::workload::apply(&base, load).await {
-            Ok(r) => crate::workload::summary(&r),
-            Err(e) => e,
-        };
-        // Answers are evaluated at the load's end, once its last seconds are scraped: a rate
-        // window that fits in the load then sees load only, never the idle time after it.
-        let end = unix_now();
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        Some((note, from, end, Vec::new(), Vec::new()))
-    };
-    let scenarios = crate::scenario::run_all(
+    let stage = crate::phases::Stage {
         spec,
-        rules.as_ref(),
-        backend.as_ref(),
-        exe.as_deref(),
-        work.path(),
         opts,
-    );
-    // The final project's Black Friday, in an app and a Prometheus of its own too.
-    let black_friday = crate::black_friday::run(
-        spec,
-        rules.as_ref(),
-        backend.as_ref(),
-        exe.as_deref(),
-        work.path(),
-        opts,
-    );
-    let (loaded, scenario_outcomes, black_friday) =
-        tokio::join!(main_load, scenarios, black_friday);
-    let mut scenario_outcomes = scenario_outcomes.map_err(EnvError::Prometheus)?;
-    let (day_outcomes, day_note) = black_friday.map_err(EnvError::Prometheus)?;
-    scenario_outcomes.extend(day_outcomes);
-    report.notes.extend(day_note);
-    let (window, steps, windows) = match loaded {
-        Some((note, from, at, steps, windows)) => {
-            report.notes.push(note);
-            (Some((from, at)), steps, windows)
-        }
-        None => (None, Vec::new(), Vec::new()),
-    };
-    let at = window.map(|(_, at)| at);
-    let correlation = crate::correlation::Run {
-        url: base.clone(),
-        description: String::new(),
+        base: &base,
         port: addr.port(),
-        steps,
-        users: Vec::new(),
-        window: Duration::from_secs(4),
-        windows_note: None,
+        prom: prom.as_ref(),
+        rules: rules.as_ref(),
+        backend: backend.as_ref(),
+        exe: exe.as_deref(),
+        work: work.path(),
+        no_faults,
     };
-    let readings = match (&prom, correlation.steps.is_empty()) {
-        (Some(p), false) => Some(crate::correlation::read_steps(p.api(), &correlation).await),
-        _ => None,
-    };
-    // Each step's repetitions, their intervals and the operational laws, for the checks
-    // that compare a student's predictions with what was measured.
-    let repeated = match (&prom, &spec.steps) {
-        (Some(p), Some(s)) if s.repeat > 1 => Some(
-            crate::correlation::read_repetitions(p.api(), &correlation, &windows)
-                .await
-                .map(|stats| crate::correlation::Repeated {
-                    stats,
-                    windows: windows.clone(),
-                    think_s: s.think_s(),
-                }),
-        ),
-        _ => None,
-    };
+    let phases = crate::phases::chosen(spec);
+    let done = crate::phases::run_all(&phases, &stage)
+        .await
+        .map_err(EnvError::Prometheus)?;
+    let mut decided = done.outcomes;
+    report.notes.extend(done.notes);
+    let loaded = done.load.unwrap_or_default();
+    let window = loaded.at.map(|at| (loaded.from, at));
+    let at = loaded.at;
     timing("load and scenarios", started);
     let answers = spec.answers.as_ref().map(|f| Answers::load(&submission, f));
     let dashboard = spec
@@ -333,7 +273,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         spec.checks.iter().partition(|c| c.kind.needs_prometheus());
     let mut results = Vec::new();
     for check in direct.into_iter().chain(through_prometheus) {
-        if let Some(outcome) = scenario_outcomes.remove(&check.id) {
+        if let Some(outcome) = decided.remove(&check.id) {
             results.push((check, outcome));
             continue;
         }
@@ -351,18 +291,19 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             config: config.as_ref(),
             answers: answers.as_ref(),
             dashboard: dashboard.as_ref(),
-            readings: readings.as_ref(),
-            repeated: repeated.as_ref(),
+            readings: loaded.readings.as_ref(),
+            repeated: loaded.repeated.as_ref(),
             rules: rules.as_ref(),
             at,
             submission: Some(&submission),
         };
         results.push((check, checks::run_within(check, &mut cx).await));
     }
-    if let (Some(dir), Some(p), false) = (&opts.charts, &prom, correlation.steps.is_empty()) {
+    if let (Some(dir), Some(p), false) = (&opts.charts, &prom, loaded.steps.is_empty()) {
+        let run = crate::phases::correlation_run(&base, addr.port(), &loaded);
         report
             .notes
-            .push(correlation_report(p, correlation, &windows, dir).await);
+            .push(correlation_report(p, run, &loaded.windows, dir).await);
     }
     if let (Some(dir), Some(p), Some(d), Some((from, to))) =
         (&opts.charts, &prom, &dashboard, window)
@@ -536,97 +477,6 @@ async fn correlation_report(
         ),
     }
 }
-
-/// Runs the steps of a stepped load one after the other (after Prometheus first scraped the
-/// app), and waits for Prometheus to scrape the last one. The report's note, the first step's
-/// start, the instant answers are read at (late in the last step, while it is loaded), each
-/// step's measured span (after its warm-up) and its windows (see [`crate::spec::StepsSpec`]).
-async fn stepped_load(
-    base: &str,
-    steps: &crate::spec::StepsSpec,
-    prom: Option<&Prometheus>,
-) -> SteppedLoad {
-    if let Some(p) = prom {
-        let _ = p.wait_target_up(Duration::from_secs(15)).await;
-    }
-    let from = unix_now();
-    let (mut spans, mut windows) = (Vec::new(), Vec::new());
-    let (mut pt, mut en) = (Vec::new(), Vec::new());
-    for &users in &steps.users {
-        let start = unix_now();
-        let (report, in_flight) = crate::workload::apply_sampled(base, &steps.step(users)).await;
-        match report {
-            Ok(r) => {
-                let (n, failed) = (r.total.requests, r.total.failures);
-                pt.push(format!(
-                    "{users} usuário(s): {n} requisições, {failed} com falha"
-                ));
-                en.push(format!("{users} user(s): {n} requests, {failed} failed"));
-            }
-            Err(e) => {
-                pt.push(format!("{users} usuário(s): {}", e.pt));
-                en.push(format!("{users} user(s): {}", e.en));
-            }
-        }
-        let end = unix_now();
-        let measured = (start + steps.warmup_s).min(end);
-        windows.push(crate::correlation::windows(
-            measured,
-            steps.seconds,
-            steps.repeat.max(1),
-            end,
-            &in_flight,
-        ));
-        spans.push(crate::correlation::Step {
-            users: u64::from(users),
-            start: measured,
-            end,
-        });
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let at = spans.last().map_or(from, |w| w.end - 1.0);
-    let note = if steps.repeat > 1 {
-        both(
-            format!(
-                "Carga em degraus, {} s de aquecimento e {} × {} s por degrau: {}.",
-                steps.warmup_s,
-                steps.repeat,
-                steps.seconds,
-                pt.join("; ")
-            ),
-            format!(
-                "Stepped load, {} s of warm-up and {} × {} s a step: {}.",
-                steps.warmup_s,
-                steps.repeat,
-                steps.seconds,
-                en.join("; ")
-            ),
-        )
-    } else {
-        both(
-            format!(
-                "Carga em degraus de {} s: {}.",
-                steps.seconds,
-                pt.join("; ")
-            ),
-            format!(
-                "Stepped load, {} s a step: {}.",
-                steps.seconds,
-                en.join("; ")
-            ),
-        )
-    };
-    (note, from, at, spans, windows)
-}
-
-/// What [`stepped_load`] returns.
-type SteppedLoad = (
-    Text,
-    f64,
-    f64,
-    Vec<crate::correlation::Step>,
-    Vec<Vec<crate::correlation::Window>>,
-);
 
 /// With `GRADER_TIMINGS` set, when each phase ended, on stderr (for `scripts/bench-grade.sh`).
 fn timing(phase: &str, started: Instant) {

@@ -46,6 +46,7 @@ pub mod grade;
 pub mod job;
 pub mod options;
 pub mod panel_charts;
+pub mod phases;
 pub mod scenario;
 
 // Front-ends: the commands and the documents they write.
