@@ -107,7 +107,7 @@ pub trait Kind {
 
 /// What a kind needs of the spec (a file, a load, repeated steps, a job's rules) and of the
 /// grading (a Prometheus). The spec is refused when it lacks one of them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
     /// Runs against Prometheus (so after the checks that read `/metrics` directly).
     pub prometheus: bool,
@@ -128,6 +128,7 @@ pub struct Needs {
 }
 
 impl Needs {
+    /// Nothing: the start of every kind's own (`..Needs::NONE`).
     pub const NONE: Needs = Needs {
         prometheus: false,
         config: false,
