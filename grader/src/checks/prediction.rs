@@ -220,7 +220,11 @@ fn judge_number(q: Quantity, a: f64, m: f64, tolerance: f64, r: &Repeated) -> Ve
                 )
             }
         }
-        _ => unreachable!("only numbers are judged here"),
+        // Answered in other forms (see `measured`): never a bare number, but a verdict anyway.
+        Quantity::Utilisation | Quantity::Bottleneck | Quantity::Throughput | Quantity::P95 => (
+            "Compare o seu número com a medida, na tabela dos degraus do relatório da carga.".to_string(),
+            "Compare your figure with the measurement, in the steps' table of the load's report.".to_string(),
+        ),
     };
     Err((
         seen(("mas o medido foi", "but the measurement says")),

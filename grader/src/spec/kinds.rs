@@ -82,11 +82,20 @@ pub trait Kind {
 
     /// Seconds it may take when its spec gives no `timeout_s`: a few times what its own
     /// waits can add up to on a busy machine, so only a check that is really stuck meets it.
-    fn default_timeout_s(&self) -> u64;
+    /// A kind a phase decides is bounded by that phase's own window or waits.
+    fn default_timeout_s(&self) -> u64 {
+        match self.phase() {
+            Phase::Checks => 60,
+            Phase::Scenario | Phase::BlackFriday | Phase::Job => 300,
+        }
+    }
 
     /// What it waits on, said when it runs out of time.
     fn waits_on(&self) -> WaitsOn {
-        WaitsOn::Prometheus
+        match self.phase() {
+            Phase::Scenario | Phase::BlackFriday => WaitsOn::Scenario,
+            Phase::Checks | Phase::Job => WaitsOn::Prometheus,
+        }
     }
 
     /// Makes requests to the app's fault injection (`/admin/...`).
@@ -140,6 +149,13 @@ impl Needs {
         job_rules: false,
     };
 }
+
+/// The submitted rules, loaded by a Prometheus.
+const RULES_ON_PROMETHEUS: Needs = Needs {
+    prometheus: true,
+    rules: true,
+    ..Needs::NONE
+};
 
 /// The part of a grading that decides a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Kind, Needs, Phase, WaitsOn};
+use super::{Kind, Needs, Phase, RULES_ON_PROMETHEUS};
 
 /// In the spec's Black Friday, the alerts of `order` go active in that order and each
 /// fires; the `quiet` ones never go active.
@@ -15,24 +15,11 @@ pub struct BlackFridayAlerts {
 
 impl Kind for BlackFridayAlerts {
     fn needs(&self) -> Needs {
-        Needs {
-            prometheus: true,
-            rules: true,
-            ..Needs::NONE
-        }
+        RULES_ON_PROMETHEUS
     }
 
     fn phase(&self) -> Phase {
         Phase::BlackFriday
-    }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided in the Black Friday, bounded by its own timeline.
-        300
-    }
-
-    fn waits_on(&self) -> WaitsOn {
-        WaitsOn::Scenario
     }
 }
 
@@ -43,23 +30,10 @@ pub struct BlackFridaySales {}
 
 impl Kind for BlackFridaySales {
     fn needs(&self) -> Needs {
-        Needs {
-            prometheus: true,
-            rules: true,
-            ..Needs::NONE
-        }
+        RULES_ON_PROMETHEUS
     }
 
     fn phase(&self) -> Phase {
         Phase::BlackFriday
-    }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided in the Black Friday, bounded by its own timeline.
-        300
-    }
-
-    fn waits_on(&self) -> WaitsOn {
-        WaitsOn::Scenario
     }
 }

@@ -15,11 +15,6 @@ impl Kind for JobExits {
     fn phase(&self) -> Phase {
         Phase::Job
     }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided on what the job's runs left, bounded by their own waits.
-        300
-    }
 }
 
 /// After `run`, the Pushgateway holds each `expect` metric exactly once, in any group, as
@@ -33,11 +28,6 @@ pub struct Pushed {
 impl Kind for Pushed {
     fn phase(&self) -> Phase {
         Phase::Job
-    }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided on what the job's runs left, bounded by their own waits.
-        300
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -65,11 +55,6 @@ impl Kind for PushGroup {
     fn phase(&self) -> Phase {
         Phase::Job
     }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided on what the job's runs left, bounded by their own waits.
-        300
-    }
 }
 
 /// After the successful run, Prometheus, scraping the Pushgateway with `honor_labels: true`,
@@ -89,11 +74,6 @@ impl Kind for PushScraped {
 
     fn phase(&self) -> Phase {
         Phase::Job
-    }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided on what the job's runs left, bounded by their own waits.
-        300
     }
 }
 
@@ -115,11 +95,6 @@ impl Kind for PushAlert {
 
     fn phase(&self) -> Phase {
         Phase::Job
-    }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided on what the job's runs left, bounded by their own waits.
-        300
     }
 }
 

@@ -3,15 +3,8 @@
 
 use serde::Deserialize;
 
-use super::{Kind, Needs, Phase, WaitsOn};
+use super::{Kind, Needs, Phase, RULES_ON_PROMETHEUS, WaitsOn};
 use crate::spec::rule_tests::{Boundary, InputSeries};
-
-/// The submitted rules, loaded by a Prometheus.
-const RULES_ON_PROMETHEUS: Needs = Needs {
-    prometheus: true,
-    rules: true,
-    ..Needs::NONE
-};
 
 /// The submitted rule file passes `promtool check rules` and Prometheus loads it.
 #[derive(Debug, Clone, Deserialize)]
@@ -104,15 +97,6 @@ impl Kind for AlertFires {
     fn phase(&self) -> Phase {
         Phase::Scenario
     }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided in the alert scenarios, which are bounded by their own window.
-        300
-    }
-
-    fn waits_on(&self) -> WaitsOn {
-        WaitsOn::Scenario
-    }
 }
 
 /// Every alert that fired in the spec's scenarios reached a webhook of the grader's
@@ -127,15 +111,6 @@ impl Kind for AlertNotified {
 
     fn phase(&self) -> Phase {
         Phase::Scenario
-    }
-
-    fn default_timeout_s(&self) -> u64 {
-        // Decided in the alert scenarios, which are bounded by their own window.
-        300
-    }
-
-    fn waits_on(&self) -> WaitsOn {
-        WaitsOn::Scenario
     }
 }
 
