@@ -287,7 +287,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         }
         let mut cx = Context {
             scraper: &mut scraper,
-            prometheus: prom.as_ref(),
+            prometheus: prom.as_ref().map(|p| p as &dyn checks::PrometheusProbe),
             config: config.as_ref(),
             answers: answers.as_ref(),
             dashboard: dashboard.as_ref(),

@@ -5,10 +5,11 @@ use std::time::{Duration, Instant};
 
 use serde_yaml::Value;
 
+use super::PrometheusProbe;
 use super::{Context, Outcome, tidy};
 use crate::lang::{Text, both};
 use crate::promconfig::{parse_duration, scalar, split_target};
-use crate::prometheus::{Prometheus, Target};
+use crate::prometheus::Target;
 use crate::spec::kinds;
 
 /// How long Prometheus gets, after loading the config, to find and scrape every target
@@ -355,7 +356,7 @@ fn cause_of(error: &str) -> Text {
 }
 
 /// The job's targets in Prometheus, waiting for them to appear after the config loaded.
-async fn job_targets(prom: &Prometheus, job: &str) -> Result<Vec<Target>, Text> {
+async fn job_targets(prom: &dyn PrometheusProbe, job: &str) -> Result<Vec<Target>, Text> {
     let start = Instant::now();
     loop {
         let targets = prom.targets().await?;

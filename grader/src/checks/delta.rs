@@ -152,3 +152,70 @@ impl super::Judge for crate::spec::kinds::Delta {
         run(cx, &self.requests, &self.expect).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::probe::fake::{App, context, kind};
+    use crate::checks::run;
+
+    fn counter(v: u32) -> Result<String, crate::lang::Text> {
+        Ok(format!(
+            "# TYPE ecommerce_vendas_total counter\necommerce_vendas_total{{status=\"ok\"}} {v}\n"
+        ))
+    }
+
+    const FIVE_SALES: &str = "kind = \"delta\"\n\
+        requests = [{ method = \"POST\", path = \"/checkout\", times = 5 }]\n\
+        expect = [{ series = 'ecommerce_vendas_total{status=\"ok\"}', delta = 5 }]";
+
+    #[tokio::test]
+    async fn a_counter_that_moves_by_the_requests_made_passes_and_the_requests_are_made() {
+        let mut app = App::answering([counter(3), counter(8)]);
+        let o = run(&kind(FIVE_SALES), &mut context(&mut app, None)).await;
+        assert!(o.passed, "{:?}", o.seen);
+        assert_eq!(*app.requests.lock().unwrap(), ["/checkout"]);
+    }
+
+    #[tokio::test]
+    async fn a_counter_that_moves_twice_as_much_is_said_to_count_each_event_twice() {
+        let mut app = App::answering([counter(3), counter(13)]);
+        let o = run(&kind(FIVE_SALES), &mut context(&mut app, None)).await;
+        assert!(!o.passed);
+        assert!(
+            o.seen.en.contains("moved by 10 (expected 5)"),
+            "{}",
+            o.seen.en
+        );
+        assert!(o.cause.unwrap().en.contains("twice"));
+    }
+
+    #[tokio::test]
+    async fn a_sum_in_milliseconds_is_named_as_a_unit_slip() {
+        let body = |count: u32, sum: f64| {
+            Ok(format!(
+                "# TYPE checkout_seconds histogram\ncheckout_seconds_bucket{{le=\"+Inf\"}} {count}\n\
+                 checkout_seconds_sum {sum}\ncheckout_seconds_count {count}\n"
+            ))
+        };
+        let spec = kind(
+            "kind = \"delta\"\nrequests = [{ method = \"POST\", path = \"/checkout\" }]\n\
+             expect = [{ series = 'checkout_seconds_sum', delta_between = [0.01, 5.0] }]",
+        );
+        let mut app = App::answering([body(0, 0.0), body(1, 250.0)]);
+        let o = run(&spec, &mut context(&mut app, None)).await;
+        assert!(!o.passed);
+        assert!(o.cause.unwrap().en.contains("base unit"));
+    }
+
+    #[tokio::test]
+    async fn a_value_expected_of_a_series_not_exposed_says_so() {
+        let spec = kind(
+            "kind = \"delta\"\nrequests = []\n\
+             expect = [{ series = 'ecommerce_estoque{produto=\"1\"}', value = 10 }]",
+        );
+        let mut app = App::answering([counter(0)]);
+        let o = run(&spec, &mut context(&mut app, None)).await;
+        assert!(!o.passed);
+        assert!(o.seen.en.contains("not in /metrics"), "{}", o.seen.en);
+    }
+}

@@ -48,3 +48,35 @@ impl super::Judge for crate::spec::kinds::Exposition {
         run(cx).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::probe::fake::{App, context, kind};
+    use crate::checks::run;
+
+    const BODY: &str = "# TYPE up_total counter\nup_total 1\n";
+
+    #[tokio::test]
+    async fn the_text_format_and_openmetrics_are_accepted() {
+        for ct in [
+            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0",
+        ] {
+            let mut app = App::serving(BODY);
+            app.content_type = Some(ct.into());
+            let o = run(&kind("kind = \"exposition\""), &mut context(&mut app, None)).await;
+            assert!(o.passed, "{ct}: {:?}", o.seen);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_unknown_content_type_fails_with_the_prometheus_3_cause() {
+        for ct in [None, Some("application/json"), Some("text/plain")] {
+            let mut app = App::serving(BODY);
+            app.content_type = ct.map(str::to_string);
+            let o = run(&kind("kind = \"exposition\""), &mut context(&mut app, None)).await;
+            assert!(!o.passed, "{ct:?} was accepted");
+            assert!(o.cause.unwrap().en.contains("Prometheus 3"));
+        }
+    }
+}

@@ -73,7 +73,7 @@ pub async fn run(cx: &Context<'_>, question: &str, tolerance: f64) -> Outcome {
 
 /// The query's mean over a step's windows, each read at its end: one series, one number.
 async fn answered(
-    prom: &crate::prometheus::Prometheus,
+    prom: &dyn super::PrometheusProbe,
     query: &str,
     windows: &[Window],
 ) -> Result<f64, Text> {

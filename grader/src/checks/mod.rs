@@ -12,6 +12,7 @@ pub mod le_label;
 mod little;
 mod phased;
 mod prediction;
+pub mod probe;
 mod promql;
 pub(crate) mod push;
 mod reading;
@@ -23,12 +24,11 @@ use crate::answers::Answers;
 use crate::dashboard::Dashboard;
 use crate::lang::Text;
 use crate::promconfig::Submitted;
-use crate::prometheus::Prometheus;
 use crate::rules::SubmittedRules;
-use crate::scrape::Scraper;
 use crate::spec::CheckKind;
 
 pub use deadline::{default_timeout, run_within, timeout_of};
+pub use probe::{AppProbe, PrometheusProbe};
 
 /// What one check found.
 #[derive(Debug)]
@@ -88,8 +88,8 @@ impl Outcome {
 /// and the submitted Prometheus config.
 #[derive(Debug)]
 pub struct Context<'a> {
-    pub scraper: &'a mut Scraper,
-    pub prometheus: Option<&'a Prometheus>,
+    pub scraper: &'a mut dyn AppProbe,
+    pub prometheus: Option<&'a dyn PrometheusProbe>,
     pub config: Option<&'a Submitted>,
     pub answers: Option<&'a Answers>,
     pub rules: Option<&'a SubmittedRules>,

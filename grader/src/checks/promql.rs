@@ -89,3 +89,61 @@ impl super::Judge for kinds::Promql {
         query(cx, &self.query, self.min_series).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::probe::fake::{App, Server, context, kind};
+    use crate::checks::run;
+    use crate::lang::both;
+
+    #[tokio::test]
+    async fn a_target_up_passes_and_a_refused_content_type_is_explained_for_prometheus_3() {
+        let mut app = App::serving("");
+        let up = Server::default();
+        let o = run(
+            &kind("kind = \"target_up\""),
+            &mut context(&mut app, Some(&up)),
+        )
+        .await;
+        assert!(o.passed);
+        let refused = Server {
+            up: Err(both(
+                "received unsupported Content-Type \"application/json\"",
+                "received unsupported Content-Type \"application/json\"",
+            )),
+            ..Server::default()
+        };
+        let o = run(
+            &kind("kind = \"target_up\""),
+            &mut context(&mut app, Some(&refused)),
+        )
+        .await;
+        assert!(!o.passed);
+        assert!(o.cause.unwrap().en.contains("Prometheus 3 only scrapes"));
+    }
+
+    #[tokio::test]
+    async fn a_query_with_enough_series_passes() {
+        let server = Server::default()
+            .with("http_requests_total", &[("status", "200")], 3.0)
+            .with("http_requests_total", &[("status", "500")], 1.0);
+        let mut app = App::serving("");
+        let spec = kind("kind = \"promql\"\nquery = \"http_requests_total\"\nmin_series = 2");
+        let o = run(&spec, &mut context(&mut app, Some(&server))).await;
+        assert!(o.passed, "{:?}", o.seen);
+        assert_eq!(o.seen.en, "2 series");
+    }
+
+    // Paused time: the check allows a few scrapes before it fails.
+    #[tokio::test(start_paused = true)]
+    async fn a_query_short_of_series_fails_after_a_few_scrapes_with_the_roteiro_cause() {
+        let server = Server::default().with("http_requests_total", &[("status", "200")], 3.0);
+        let mut app = App::serving("");
+        let spec = kind("kind = \"promql\"\nquery = \"http_requests_total\"\nmin_series = 2");
+        let o = run(&spec, &mut context(&mut app, Some(&server))).await;
+        assert!(!o.passed);
+        assert_eq!(o.seen.en, "1 series");
+        assert!(o.cause.unwrap().en.contains("Metrics do not show"));
+        assert_eq!(server.asked.lock().unwrap().len(), 8);
+    }
+}

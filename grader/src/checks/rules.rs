@@ -1,6 +1,8 @@
 //! Checks of a submitted rule file: promtool accepts it, its recording rules give series, and
 //! a unit test the grader generates shows each alert fires on a fault and not below it.
 
+use std::time::Duration;
+
 use super::{Context, Outcome, tidy};
 use crate::lang::{Text, both};
 use crate::rules::{
@@ -48,6 +50,10 @@ pub fn valid(cx: &Context<'_>) -> Outcome {
     }
 }
 
+/// How long after the load a recording rule may take to give its first series: a few
+/// evaluations (every second), well inside its one-minute windows.
+const RECORDED_WITHIN: Duration = Duration::from_secs(10);
+
 pub async fn recording(cx: &Context<'_>, min: u32) -> Outcome {
     let Some(rules) = cx.rules else {
         return not_submitted();
@@ -90,27 +96,40 @@ pub async fn recording(cx: &Context<'_>, min: u32) -> Outcome {
             )),
         );
     }
-    let (Some(prom), Some(at)) = (cx.prometheus, cx.at) else {
+    let (Some(prom), Some(_)) = (cx.prometheus, cx.at) else {
         return super::not_started(expected);
     };
-    for r in &records {
-        match prom.query_at(r, at).await {
-            Ok(s) if !s.is_empty() => {}
-            Ok(_) => {
-                return Outcome::fail(
-                    expected,
-                    both(
-                        format!("`{r}` não deu nenhuma série sob carga"),
-                        format!("`{r}` gave no series under load"),
-                    ),
-                    Some(both(
-                        "Confira a expressão da regra na aba Graph: os nomes e labels das métricas batem com o /metrics?",
-                        "Try the rule's expression in the Graph tab: do the metric names and labels match /metrics?",
-                    )),
-                );
+    // A rule's series appears at the first evaluation whose window holds two samples of
+    // every series it reads, and an error ratio's 5xx series only exists from the load's
+    // first error on: a rule may give its first series a few evaluations after the load.
+    // Its `[1m]` windows still cover the load then, so it is asked again for a while.
+    let deadline = tokio::time::Instant::now() + RECORDED_WITHIN;
+    let mut pending: Vec<&String> = records.iter().collect();
+    loop {
+        let mut still = Vec::new();
+        for r in pending {
+            match prom.query_at(r, crate::prometheus::unix_now()).await {
+                Ok(s) if !s.is_empty() => {}
+                Ok(_) => still.push(r),
+                Err(e) => return Outcome::fail(expected, e, None),
             }
-            Err(e) => return Outcome::fail(expected, e, None),
         }
+        pending = still;
+        let Some(r) = pending.first() else { break };
+        if tokio::time::Instant::now() >= deadline {
+            return Outcome::fail(
+                expected,
+                both(
+                    format!("`{r}` não deu nenhuma série sob carga"),
+                    format!("`{r}` gave no series under load"),
+                ),
+                Some(both(
+                    "Confira a expressão da regra na aba Graph: os nomes e labels das métricas batem com o /metrics?",
+                    "Try the rule's expression in the Graph tab: do the metric names and labels match /metrics?",
+                )),
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
     Outcome::pass(
         expected,
@@ -213,7 +232,7 @@ pub async fn unit(
 
 /// The boundary case, run on its own: exactly on the threshold the alert stays quiet.
 async fn on_the_threshold(
-    prom: &crate::prometheus::Prometheus,
+    prom: &dyn super::PrometheusProbe,
     rules: &SubmittedRules,
     alert: &Alert,
     b: &Boundary,
@@ -344,5 +363,167 @@ impl super::Judge for kinds::RuleUnitTest {
             self.boundary.as_ref(),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::probe::fake::{App, Server, context, kind};
+    use crate::checks::run;
+    use crate::prometheus::ToolRun;
+    use crate::rules::SubmittedRules;
+
+    const RULES: &str = "\
+groups:
+  - name: loja
+    rules:
+      - record: job:http_requests:rate1m
+        expr: sum by (job) (rate(http_requests_total[1m]))
+      - record: job:http_requests_erros:razao1m
+        expr: sum by (job) (rate(http_requests_total{status=~\"5..\"}[1m])) / sum by (job) (rate(http_requests_total[1m]))
+      - alert: TaxaDeErroAlta
+        expr: job:http_requests_erros:razao1m > 0.05
+        for: 15s
+";
+
+    fn submitted(yaml: &str) -> SubmittedRules {
+        SubmittedRules {
+            file: "regras.yml".into(),
+            yaml: serde_yaml::from_str(yaml).map_err(|e| e.to_string()),
+            promtool: Ok(ToolRun {
+                success: true,
+                output: "SUCCESS".into(),
+            }),
+            graded: Some(yaml.into()),
+            rewrites: Vec::new(),
+            loaded: Ok(()),
+        }
+    }
+
+    const TWO_RECORDS: &str = "kind = \"recording_rules\"\nmin = 2";
+
+    #[tokio::test]
+    async fn recording_rules_that_each_give_series_pass() {
+        let server = Server::default()
+            .with("job:http_requests:rate1m", &[("job", "loja")], 4.0)
+            .with("job:http_requests_erros:razao1m", &[("job", "loja")], 0.1);
+        let rules = submitted(RULES);
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(&server));
+        cx.rules = Some(&rules);
+        let o = run(&kind(TWO_RECORDS), &mut cx).await;
+        assert!(o.passed, "{:?}", o.seen);
+    }
+
+    // Paused time: the check asks again for a while before it says a rule gave nothing.
+    #[tokio::test(start_paused = true)]
+    async fn a_recording_rule_that_never_gives_series_is_named_after_the_check_asked_again() {
+        let server = Server::default().with("job:http_requests:rate1m", &[("job", "loja")], 4.0);
+        let rules = submitted(RULES);
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(&server));
+        cx.rules = Some(&rules);
+        let o = run(&kind(TWO_RECORDS), &mut cx).await;
+        assert!(!o.passed);
+        assert_eq!(
+            o.seen.en,
+            "`job:http_requests_erros:razao1m` gave no series under load"
+        );
+        let asked = server.asked.lock().unwrap();
+        let again = asked
+            .iter()
+            .filter(|q| *q == "job:http_requests_erros:razao1m")
+            .count();
+        assert!(again > 5, "asked {again} times");
+        // A rule already seen is not asked again.
+        assert_eq!(
+            asked
+                .iter()
+                .filter(|q| *q == "job:http_requests:rate1m")
+                .count(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_record_not_named_level_metric_operations_fails_on_its_name() {
+        let rules = submitted(&RULES.replace("job:http_requests:rate1m", "taxa_requisicoes"));
+        let server = Server::default();
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(&server));
+        cx.rules = Some(&rules);
+        let o = run(&kind(TWO_RECORDS), &mut cx).await;
+        assert!(!o.passed);
+        assert!(
+            o.seen.en.contains("`taxa_requisicoes` does not follow"),
+            "{}",
+            o.seen.en
+        );
+        assert!(
+            server.asked.lock().unwrap().is_empty(),
+            "nothing to ask Prometheus"
+        );
+    }
+
+    const UNIT: &str = "kind = \"rule_unit_test\"\nalert = \"TaxaDeErroAlta\"\n\
+        fire = [{ series = 'http_requests_total{status=\"500\"}', values = '0+6x240' }]\n\
+        quiet = [{ series = 'http_requests_total{status=\"500\"}', values = '0+1x240' }]";
+
+    #[tokio::test]
+    async fn a_generated_unit_test_is_written_for_promtool_and_its_success_passes() {
+        let server = Server::default();
+        let rules = submitted(RULES);
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(&server));
+        cx.rules = Some(&rules);
+        let o = run(&kind(UNIT), &mut cx).await;
+        assert!(o.passed, "{:?}", o.seen);
+        let files = server.files.lock().unwrap();
+        let (name, test) = files.iter().next().expect("a test file for promtool");
+        assert!(name.ends_with("teste-TaxaDeErroAlta.yml"), "{name}");
+        assert!(test.contains("alertname=\"TaxaDeErroAlta\""), "{test}");
+        assert!(
+            test.contains("'0+6x240'") && test.contains("'0+1x240'"),
+            "{test}"
+        );
+    }
+
+    #[tokio::test]
+    async fn promtool_failing_the_quiet_case_says_the_alert_fires_below_the_threshold() {
+        let server = Server {
+            promtool: ToolRun {
+                success: false,
+                output: "FAILED:\n  alertname: TaxaDeErroAlta, time: 5m,\n    exp: {} 0E+00,\n    got: [...]".into(),
+            },
+            ..Server::default()
+        };
+        let rules = submitted(RULES);
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(&server));
+        cx.rules = Some(&rules);
+        let o = run(&kind(UNIT), &mut cx).await;
+        assert!(!o.passed);
+        assert!(
+            o.cause
+                .unwrap()
+                .en
+                .contains("Below the threshold the alert fires too")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_alert_not_in_the_file_names_the_alerts_there() {
+        let server = Server::default();
+        let rules = submitted(RULES);
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(&server));
+        cx.rules = Some(&rules);
+        let o = run(
+            &kind(&UNIT.replace("TaxaDeErroAlta", "LatenciaAlta")),
+            &mut cx,
+        )
+        .await;
+        assert!(!o.passed);
+        assert!(o.seen.en.contains("TaxaDeErroAlta"), "{}", o.seen.en);
     }
 }

@@ -291,3 +291,116 @@ impl super::Judge for kinds::HistogramCount {
         histogram_count(cx, &self.histogram, &self.counter).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::probe::fake::{App, context, kind};
+    use crate::checks::run;
+
+    const SHOP: &str = "\
+# TYPE http_requests_total counter
+http_requests_total{method=\"GET\",endpoint=\"/produtos\",status=\"200\"} 3
+# TYPE http_request_duration_seconds histogram
+http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"/produtos\",status=\"200\",le=\"0.1\"} 2
+http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"/produtos\",status=\"200\",le=\"0.5\"} 3
+http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"/produtos\",status=\"200\",le=\"+Inf\"} 3
+http_request_duration_seconds_sum{method=\"GET\",endpoint=\"/produtos\",status=\"200\"} 0.4
+http_request_duration_seconds_count{method=\"GET\",endpoint=\"/produtos\",status=\"200\"} 3
+";
+
+    async fn series(body: &str, spec: &str) -> crate::checks::Outcome {
+        let mut app = App::serving(body);
+        let mut cx = context(&mut app, None);
+        run(&kind(&format!("kind = \"series\"\n{spec}")), &mut cx).await
+    }
+
+    #[tokio::test]
+    async fn a_family_of_the_right_type_labels_and_buckets_passes() {
+        let o = series(
+            SHOP,
+            "metric = \"http_request_duration_seconds\"\ntype = \"histogram\"\n\
+             labels = [\"method\", \"endpoint\", \"status\"]\nbuckets = [0.1, 0.5]",
+        )
+        .await;
+        assert!(o.passed, "{:?}", o.seen);
+        assert!(
+            o.seen.en.contains("histogram with 5 samples"),
+            "{}",
+            o.seen.en
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_family_names_those_there_and_says_labelled_series_need_a_first_use() {
+        let o = series(SHOP, "metric = \"app_info\"\ntype = \"gauge\"").await;
+        assert!(!o.passed);
+        assert!(
+            o.seen.en.contains("`app_info` is not in /metrics"),
+            "{}",
+            o.seen.en
+        );
+        assert!(o.seen.en.contains("http_requests_total"), "{}", o.seen.en);
+        assert!(o.cause.unwrap().en.contains("first use"));
+    }
+
+    #[tokio::test]
+    async fn the_wrong_type_fails_on_the_type() {
+        let o = series(SHOP, "metric = \"http_requests_total\"\ntype = \"gauge\"\nlabels = [\"method\", \"endpoint\", \"status\"]").await;
+        assert!(!o.passed);
+        assert_eq!(o.seen.en, "type counter");
+    }
+
+    #[tokio::test]
+    async fn a_missing_label_and_an_unexpected_one_are_both_named() {
+        let o = series(
+            SHOP,
+            "metric = \"http_requests_total\"\ntype = \"counter\"\nlabels = [\"method\", \"rota\", \"status\"]",
+        )
+        .await;
+        assert!(!o.passed);
+        assert_eq!(
+            o.seen.en,
+            "labels [endpoint, method, status]; missing [rota]; unexpected [endpoint]"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_buckets_than_asked_fail_and_show_the_ones_found() {
+        let o = series(
+            SHOP,
+            "metric = \"http_request_duration_seconds\"\ntype = \"histogram\"\n\
+             labels = [\"method\", \"endpoint\", \"status\"]\nbuckets = [0.1, 0.25, 0.5]",
+        )
+        .await;
+        assert!(!o.passed);
+        assert!(o.seen.en.starts_with("buckets 0.1"), "{}", o.seen.en);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_does_not_parse_is_what_the_check_saw() {
+        let o = series(
+            "http_requests_total{ 3\n",
+            "metric = \"http_requests_total\"\ntype = \"counter\"",
+        )
+        .await;
+        assert!(!o.passed);
+        assert!(o.cause.is_none(), "a parse error explains itself");
+    }
+
+    #[tokio::test]
+    async fn a_histogram_count_equal_to_its_counter_passes_and_a_different_one_fails() {
+        let spec = kind(
+            "kind = \"histogram_count\"\nhistogram = \"http_request_duration_seconds\"\ncounter = \"http_requests_total\"",
+        );
+        let mut app = App::serving(SHOP);
+        let o = run(&spec, &mut context(&mut app, None)).await;
+        assert!(o.passed, "{:?}", o.seen);
+        let counted_twice = SHOP.replace(
+            "status=\"200\"} 3\n# TYPE http_request_duration",
+            "status=\"200\"} 6\n# TYPE http_request_duration",
+        );
+        let mut app = App::serving(&counted_twice);
+        let o = run(&spec, &mut context(&mut app, None)).await;
+        assert!(!o.passed, "{:?}", o.seen);
+    }
+}
