@@ -130,28 +130,49 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         Some((_, addr)) => *addr,
         None => crate::net::loopback(crate::net::free_port()?),
     };
-    let prom = match &backend {
-        Some(backend) => match Prometheus::start(
-            backend,
-            addr,
-            spec.prometheus_config.is_none(),
-            work.path(),
-            Duration::from_secs(30),
-        )
-        .await
-        {
-            Ok(mut p) => {
-                p.set_query_timeout(spec.query_timeout());
-                Some(p)
-            }
-            Err(e) => return Err(EnvError::Prometheus(e)),
-        },
-        None => None,
+    // A kept server (watch, bulk) when the grading runs the grader's own config: it already
+    // scrapes its fixed port, where the app then starts, so its target tick is behind it.
+    let keepable = given.is_none()
+        && spec.prometheus_config.is_none()
+        && spec.rules.is_none()
+        && !spec.node_exporter;
+    let mut lease = match (&backend, &opts.kept) {
+        (Some(backend), Some(kept)) if keepable => Some(
+            kept.lease(backend, Duration::from_secs(30))
+                .await
+                .map_err(EnvError::Prometheus)?,
+        ),
+        _ => None,
     };
+    let addr = lease.as_ref().map_or(addr, prometheus::Lease::app);
+    let mut own = match (&backend, &lease) {
+        (Some(backend), None) => Some(
+            Prometheus::start(
+                backend,
+                addr,
+                spec.prometheus_config.is_none(),
+                work.path(),
+                Duration::from_secs(30),
+            )
+            .await
+            .map_err(EnvError::Prometheus)?,
+        ),
+        _ => None,
+    };
+    if let Some(p) = own
+        .as_mut()
+        .or_else(|| lease.as_mut().map(prometheus::Lease::prometheus_mut))
+    {
+        p.set_query_timeout(spec.query_timeout());
+    }
+    let prom = own
+        .as_ref()
+        .or_else(|| lease.as_ref().map(prometheus::Lease::prometheus));
     if prom.is_some() {
         timing("prometheus ready", started);
     }
-    // From here on, returning early drops `prom` and the app, which kills them.
+    // From here on, returning early drops Prometheus and the app, which kills them (a kept
+    // server goes back to its pool).
 
     let (app, exe, base) = match given {
         Some((base, _)) => {
@@ -180,6 +201,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             Err(reason) => return Ok(ungradable(report, spec, reason, started)),
         },
     };
+    timing("app started", started);
     let mut scraper = Scraper::new(base.clone(), opts.request_timeout);
     for r in &spec.warmup {
         // A failure here shows in the checks that follow, with their own explanation.
@@ -245,7 +267,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         opts,
         base: &base,
         port: addr.port(),
-        prom: prom.as_ref(),
+        prom,
         rules: rules.as_ref(),
         backend: backend.as_ref(),
         exe: exe.as_deref(),
@@ -287,7 +309,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         }
         let mut cx = Context {
             scraper: &mut scraper,
-            prometheus: prom.as_ref().map(|p| p as &dyn checks::PrometheusProbe),
+            prometheus: prom.map(|p| p as &dyn checks::PrometheusProbe),
             config: config.as_ref(),
             answers: answers.as_ref(),
             dashboard: dashboard.as_ref(),
@@ -312,7 +334,8 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
             .notes
             .push(crate::panel_charts::draw(p, d, from, to, dir).await);
     }
-    if let Some(p) = prom {
+    // A kept server goes back to its pool with the lease.
+    if let Some(p) = own {
         p.stop().await;
     }
     if let Some(n) = node {

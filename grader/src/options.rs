@@ -31,6 +31,9 @@ pub struct Options {
     pub charts: Option<PathBuf>,
     /// Where the app runs: a limited process, or a container of its own (`--isolation`).
     pub isolation: crate::isolation::Isolation,
+    /// Prometheus servers kept between gradings (`watch`, `bulk`): a grading that runs the
+    /// grader's own scrape config borrows one instead of starting its own.
+    pub kept: Option<std::sync::Arc<prometheus::Kept>>,
 }
 
 impl Default for Options {
@@ -51,6 +54,7 @@ impl Default for Options {
             url: None,
             charts: None,
             isolation: crate::isolation::Isolation::Process,
+            kept: None,
         }
     }
 }

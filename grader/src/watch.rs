@@ -51,6 +51,12 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
 
+    /// Start a new Prometheus for every grading, as a single `grader EXERCISE` does, instead
+    /// of keeping one between gradings (each grading then waits about 5 s more for
+    /// Prometheus's first target update).
+    #[arg(long)]
+    pub fresh_prometheus: bool,
+
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -68,7 +74,12 @@ pub async fn run(args: WatchArgs) -> Result<u8, crate::Error> {
         .submission(&spec, &which)
         .map_err(crate::Error::usage_as_is)?;
     let own = matches!(which, Which::Starter);
-    let opts = args.run.options(which);
+    let mut opts = args.run.options(which);
+    // One Prometheus for the whole session: a re-grade does not wait for a new one to
+    // discover the app (see `prometheus::Kept`).
+    if !args.fresh_prometheus {
+        opts.kept = Some(Default::default());
+    }
     let files = Watched::of(&spec, &dir);
     let mut screen = Screen {
         spec: &spec,

@@ -1,6 +1,7 @@
 //! `grader watch`, driven as a student runs it: in a pseudo-terminal, on a copy of ex1, with a
-//! real build, app and Prometheus each time. A save re-grades; a save during a grading cancels
-//! it and leaves none of its processes; `h` opens the hints in order; `q` quits, leaving
+//! real build and app each time, beside one real Prometheus kept for the session. A save
+//! re-grades; a save during a grading cancels it and leaves none of its processes but the kept
+//! Prometheus, which the next grading uses; `h` opens the hints in order; `q` quits, leaving
 //! nothing running.
 #![cfg(unix)]
 
@@ -71,12 +72,6 @@ fn name(pid: i32) -> String {
         .unwrap_or_default()
         .trim()
         .to_string()
-}
-
-/// The command line of a process, its arguments separated by NULs.
-fn cmdline(pid: i32) -> String {
-    String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default())
-        .into_owned()
 }
 
 /// Which of `pids` still run after `grace`.
@@ -180,21 +175,31 @@ fn watch_regrades_on_save_cancels_a_running_grading_opens_hints_in_order_and_qui
         names.iter().any(|n| n == "prometheus"),
         "no Prometheus seen: {names:?}"
     );
-    // Every process of the grading, sampled until it is cancelled (rustc and the linker come
-    // and go under cargo).
-    let prometheus = *running.iter().find(|p| name(**p) == "prometheus").unwrap();
-    // The next grading starts as soon as this one is dropped, with a Prometheus of its own
-    // (its cargo only once that one is ready): a Prometheus of another run is left out.
-    let run_dir = cmdline(prometheus)
-        .split('\0')
-        .find_map(|a| a.strip_prefix("--storage.tsdb.path="))
-        .expect("Prometheus is given its data folder")
-        .to_string();
-    let ours = |pid: &i32| name(*pid) != "prometheus" || cmdline(*pid).contains(&run_dir);
-    let sampled = std::sync::Mutex::new(running.clone());
+    // One Prometheus for the whole session (see `prometheus::Kept`): it outlives the
+    // cancelled grading and serves the next one. Every other process of the grading is
+    // sampled until it is cancelled (rustc and the linker come and go under cargo), which
+    // kills its cargo.
+    let kept: Vec<i32> = running
+        .iter()
+        .copied()
+        .filter(|p| name(*p) == "prometheus")
+        .collect();
+    assert_eq!(kept.len(), 1, "one kept Prometheus: {names:?}");
+    let cargo = *running
+        .iter()
+        .find(|p| name(**p) == "cargo")
+        .expect("the build runs under cargo");
+    let ours = |pid: &i32| !kept.contains(pid);
+    let sampled = std::sync::Mutex::new(
+        running
+            .iter()
+            .copied()
+            .filter(ours)
+            .collect::<BTreeSet<_>>(),
+    );
     let cancelled = std::thread::scope(|scope| {
         scope.spawn(|| {
-            let alive = || !still_running(&BTreeSet::from([prometheus])).is_empty();
+            let alive = || !still_running(&BTreeSet::from([cargo])).is_empty();
             let deadline = Instant::now() + Duration::from_secs(120);
             while alive() && Instant::now() < deadline {
                 let now = descendants(grader);
@@ -207,14 +212,27 @@ fn watch_regrades_on_save_cancels_a_running_grading_opens_hints_in_order_and_qui
     });
     let running = sampled.into_inner().unwrap();
     seen.extend(&running);
+    seen.extend(&kept);
     assert!(
         !cancelled.contains("Score:"),
         "the grading in progress finished instead of being cancelled:\n{cancelled}"
     );
-    // Killed at once: gone well before a compiler or a Prometheus would have ended on its own.
+    // Killed at once: gone well before a compiler would have ended on its own.
     let left = left_after(&running, Duration::from_millis(500));
     assert!(left.is_empty(), "the cancelled grading left: {left:?}");
+    assert!(
+        !still_running(&BTreeSet::from([kept[0]])).is_empty(),
+        "the kept Prometheus went with the cancelled grading"
+    );
     p.exp_string(&format!("Score: {max}/{max}")).unwrap();
+    let prometheus_now: Vec<i32> = descendants(grader)
+        .into_iter()
+        .filter(|p| name(*p) == "prometheus")
+        .collect();
+    assert_eq!(
+        prometheus_now, kept,
+        "the next grading used the kept Prometheus"
+    );
 
     // Hints open one at a time, in the spec's order, each on a key press.
     let first_line = |n: usize| spec.hints[n].en.lines().next().unwrap().to_string();

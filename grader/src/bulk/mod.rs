@@ -96,6 +96,12 @@ pub struct BulkArgs {
     #[arg(long)]
     pub prairielearn: bool,
 
+    /// Start a new Prometheus for every grading, as a single `grader EXERCISE` does, instead
+    /// of keeping one between gradings (each grading then waits about 5 s more for
+    /// Prometheus's first target update).
+    #[arg(long)]
+    pub fresh_prometheus: bool,
+
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -146,7 +152,12 @@ pub async fn run(args: BulkArgs) -> Result<u8, Error> {
     };
     let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
     // Each student's grading sets its own `which`.
-    let opts = args.run.options(Which::Starter);
+    let mut opts = args.run.options(Which::Starter);
+    // A Prometheus per grading slot, kept from one student to the next: each grading
+    // forgets the samples before it, and skips a new server's target wait.
+    if !args.fresh_prometheus {
+        opts.kept = Some(Default::default());
+    }
     eprintln!(
         "{} {} {} {}, {} {jobs} {}; {} {}",
         lang.t("avaliando", "grading"),
@@ -170,6 +181,9 @@ pub async fn run(args: BulkArgs) -> Result<u8, Error> {
         prairielearn: args.prairielearn,
     });
     let outcome = grade_all(&ctx, students, jobs, args.force).await;
+    if let Some(kept) = &ctx.opts.kept {
+        kept.stop().await;
+    }
 
     if outcome == Outcome::Interrupted && ctx.opts.backend != BackendChoice::Native {
         let _ = tokio::time::timeout(

@@ -43,7 +43,6 @@ const INSTRUCTOR_ONLY: &[&str] = &[
     ".config/nextest.toml",
     "scripts/test.sh",
     "scripts/book.sh",
-    "scripts/bench-grade.sh",
     "scripts/locust-check.sh",
     "BENCHMARKS.md",
     ".ci",
@@ -179,7 +178,9 @@ fn copy(
         }
         let solution_page =
             rel.starts_with("book/src") && name.to_string_lossy().ends_with("-solucao.md");
-        if left_out.contains(&rel) || solution_page {
+        // The benchmarks grade the solutions and fill BENCHMARKS.md, both left out.
+        let benchmark = rel.starts_with("scripts") && name.to_string_lossy().starts_with("bench-");
+        if left_out.contains(&rel) || solution_page || benchmark {
             skipped.insert(rel);
             continue;
         }

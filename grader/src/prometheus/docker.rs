@@ -65,6 +65,8 @@ pub(super) async fn start(
             "--storage.tsdb.path=/prometheus".to_string(),
             format!("--web.listen-address={listen}"),
             "--web.enable-lifecycle".to_string(),
+            // A kept server forgets the last grading's samples (see `Kept`).
+            "--web.enable-admin-api".to_string(),
         ])
         // A mount, not a copy: the grader rewrites files there and reloads Prometheus.
         .with_mount(Mount::bind_mount(

@@ -11,6 +11,7 @@
 
 mod alertmanager;
 mod docker;
+mod kept;
 mod native;
 mod pushgateway;
 mod query;
@@ -28,6 +29,7 @@ pub use alertmanager::{
     how_to_install as how_to_install_alertmanager,
 };
 pub use docker::DEFAULT_IMAGE;
+pub use kept::{Kept, Lease};
 pub use pushgateway::{
     DEFAULT_PUSHGATEWAY_IMAGE, Family, Group, Pushgateway, find_binary as find_pushgateway,
     how_to_install as how_to_install_pushgateway,
@@ -63,6 +65,8 @@ pub struct Prometheus {
     self_target: String,
     /// Its query API (PromQL at an instant or over a range).
     api: QueryApi,
+    /// When it last forgot its samples ([`Self::forget_until_now`]), for a kept server.
+    forgot_at: Option<f64>,
 }
 
 /// One scrape target as Prometheus reports it.
@@ -250,6 +254,7 @@ impl Prometheus {
             app_target,
             self_target,
             api: QueryApi::new(&format!("http://127.0.0.1:{port}")),
+            forgot_at: None,
         };
         let start = Instant::now();
         loop {
@@ -425,8 +430,34 @@ impl Prometheus {
         v["data"]["version"].as_str().map(str::to_string)
     }
 
-    /// Waits until the app's target has been scraped successfully; on timeout, the target's
-    /// state and last scrape error.
+    /// Deletes every sample up to now (the TSDB admin API), so that queries see only what is
+    /// scraped from here on: a kept server (see [`Kept`]) does it before each grading.
+    /// Deleted samples are never read again, whatever the query's window; the series
+    /// scraped afterwards carry on with new samples.
+    pub async fn forget_until_now(&mut self) -> Result<(), Text> {
+        let now = unix_now();
+        let r = self
+            .http
+            .post(format!("{}/api/v1/admin/tsdb/delete_series", self.base))
+            .query(&[
+                ("match[]", "{__name__=~\".+\"}"),
+                ("end", &format!("{now:.3}")),
+            ])
+            .send()
+            .await
+            .map_err(query_failed)?;
+        if !r.status().is_success() {
+            let status = r.status();
+            let body = r.text().await.unwrap_or_default();
+            return Err(query_failed(format!("{status}: {}", body.trim())));
+        }
+        self.forgot_at = Some(now);
+        Ok(())
+    }
+
+    /// Waits until the app's target has been scraped successfully (after the samples were
+    /// last forgotten, for a kept server); on timeout, the target's state and last scrape
+    /// error.
     pub async fn wait_target_up(&self, timeout: Duration) -> Result<(), Text> {
         let start = Instant::now();
         let mut last = (String::from("unknown"), String::new());
@@ -445,7 +476,7 @@ impl Prometheus {
                 if let Some(t) = targets.iter().find(|t| t["labels"]["job"] == APP_JOB) {
                     let health = t["health"].as_str().unwrap_or("unknown").to_string();
                     let error = t["lastError"].as_str().unwrap_or_default().to_string();
-                    if health == "up" && error.is_empty() {
+                    if health == "up" && error.is_empty() && self.scraped_since_forgetting().await {
                         return Ok(());
                     }
                     last = (health, error);
@@ -460,6 +491,17 @@ impl Prometheus {
             ),
             format!("target `{APP_JOB}` is `{health}` in Prometheus; last scrape error: {error}"),
         ))
+    }
+
+    /// Whether the app was scraped successfully since the samples were last forgotten: a
+    /// kept server's target may still show the previous grading's app as `up`, while only
+    /// a sample after the forgetting is this grading's.
+    async fn scraped_since_forgetting(&self) -> bool {
+        if self.forgot_at.is_none() {
+            return true;
+        }
+        let up = format!("up{{job=\"{APP_JOB}\"}} == 1");
+        matches!(self.api.query_at(&up, unix_now()).await, Ok(s) if !s.is_empty())
     }
 
     /// Evaluates `query` now; the number of series it returns.

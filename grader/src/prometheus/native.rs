@@ -18,6 +18,8 @@ pub(super) fn spawn(bin: &Path, config: &str, port: u16, dir: &Path) -> Result<O
         ))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--web.enable-lifecycle")
+        // A kept server forgets the last grading's samples (see `Kept`); loopback only.
+        .arg("--web.enable-admin-api")
         .current_dir(dir);
     Owned::spawn(cmd, &dir.join("prometheus.log")).map_err(failed)
 }
