@@ -73,57 +73,66 @@ fn native() -> Backend {
 
 #[test]
 fn a_kept_prometheus_forgets_every_sample_of_the_grading_before() {
-    runtime().block_on(async {
-        let pool = Arc::new(Kept::default());
-        let backend = native();
-        let timeout = Duration::from_secs(30);
+    runtime().block_on(forgets_the_grading_before(native()));
+}
 
-        // The first grading: its app reports a large count under a label of its own.
-        let first = pool.lease(&backend, timeout).await.unwrap();
-        let app = first.app();
-        let exporter = Exporter::serve(app, "marca_total{corrida=\"primeira\"} 1000\n");
-        let prom = first.prometheus();
-        prom.wait_target_up(Duration::from_secs(20)).await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while prom.query("marca_total").await.unwrap() == 0 {
-            assert!(Instant::now() < deadline, "the first app was never scraped");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        drop(exporter);
-        drop(first);
+/// The same on the Docker backend, the one students get: the image's Prometheus has the
+/// admin API the kept server needs.
+#[test]
+fn a_kept_prometheus_in_a_container_forgets_too() {
+    let image = common::local_prometheus_image();
+    runtime().block_on(forgets_the_grading_before(Backend::Docker(image)));
+}
 
-        // The next grading gets the same server, scraping the same port.
-        let mut second = pool.lease(&backend, timeout).await.unwrap();
-        assert_eq!(pool.started(), 1, "the server was not kept");
-        assert_eq!(second.app(), app);
-        // Nothing listens yet: the first app's `up` is not this grading's.
-        let prom = second.prometheus_mut();
-        assert!(
-            prom.wait_target_up(Duration::from_secs(3)).await.is_err(),
-            "the target counted as up with no app listening"
-        );
-        let _exporter = Exporter::serve(app, "marca_total{corrida=\"segunda\"} 1\n");
-        prom.wait_target_up(Duration::from_secs(10)).await.unwrap();
+async fn forgets_the_grading_before(backend: Backend) {
+    let pool = Arc::new(Kept::default());
+    let timeout = Duration::from_secs(30);
 
-        // Every query of the second grading, however wide its window, sees its own app only.
-        for query in [
-            "marca_total{corrida=\"primeira\"}",
-            "count_over_time(marca_total{corrida=\"primeira\"}[1h])",
-            "max_over_time(marca_total[1h]) > 1",
-        ] {
-            let seen = prom.query_at(query, unix_now()).await.unwrap();
-            assert!(seen.is_empty(), "`{query}` saw the first grading: {seen:?}");
-        }
-        let own = prom
-            .query_at("max_over_time(marca_total[1h])", unix_now())
-            .await
-            .unwrap();
-        assert_eq!(own.len(), 1, "{own:?}");
-        assert_eq!(own[0].labels["corrida"], "segunda");
-        assert_eq!(own[0].value, 1.0);
-        drop(second);
-        pool.stop().await;
-    });
+    // The first grading: its app reports a large count under a label of its own.
+    let first = pool.lease(&backend, timeout).await.unwrap();
+    let app = first.app();
+    let exporter = Exporter::serve(app, "marca_total{corrida=\"primeira\"} 1000\n");
+    let prom = first.prometheus();
+    prom.wait_target_up(Duration::from_secs(20)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while prom.query("marca_total").await.unwrap() == 0 {
+        assert!(Instant::now() < deadline, "the first app was never scraped");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(exporter);
+    drop(first);
+
+    // The next grading gets the same server, scraping the same port.
+    let mut second = pool.lease(&backend, timeout).await.unwrap();
+    assert_eq!(pool.started(), 1, "the server was not kept");
+    assert_eq!(second.app(), app);
+    // Nothing listens yet: the first app's `up` is not this grading's.
+    let prom = second.prometheus_mut();
+    assert!(
+        prom.wait_target_up(Duration::from_secs(3)).await.is_err(),
+        "the target counted as up with no app listening"
+    );
+    let _exporter = Exporter::serve(app, "marca_total{corrida=\"segunda\"} 1\n");
+    prom.wait_target_up(Duration::from_secs(10)).await.unwrap();
+
+    // Every query of the second grading, however wide its window, sees its own app only.
+    for query in [
+        "marca_total{corrida=\"primeira\"}",
+        "count_over_time(marca_total{corrida=\"primeira\"}[1h])",
+        "max_over_time(marca_total[1h]) > 1",
+    ] {
+        let seen = prom.query_at(query, unix_now()).await.unwrap();
+        assert!(seen.is_empty(), "`{query}` saw the first grading: {seen:?}");
+    }
+    let own = prom
+        .query_at("max_over_time(marca_total[1h])", unix_now())
+        .await
+        .unwrap();
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0].labels["corrida"], "segunda");
+    assert_eq!(own[0].value, 1.0);
+    drop(second);
+    pool.stop().await;
 }
 
 /// The checks' pass/fail and points, in the spec's order.
