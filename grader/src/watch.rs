@@ -164,18 +164,24 @@ pub async fn run(args: WatchArgs) -> Result<u8, crate::Error> {
                 _ = tokio::signal::ctrl_c() => next = Some(Wake::Interrupted),
             }
         }
-        match next {
-            Some(Wake::Changed(change)) => screen.state = State::Grading(Some(change)),
-            Some(Wake::Again) => screen.state = State::Grading(None),
-            Some(Wake::Quit) => {
-                println!();
-                return Ok(exit::FULL_MARKS);
+        let end = match next {
+            Some(Wake::Changed(change)) => {
+                screen.state = State::Grading(Some(change));
+                continue;
             }
-            _ => {
-                println!();
-                return Err(crate::Error::Interrupted);
+            Some(Wake::Again) => {
+                screen.state = State::Grading(None);
+                continue;
             }
+            Some(Wake::Quit) => Ok(exit::FULL_MARKS),
+            _ => Err(crate::Error::Interrupted),
+        };
+        println!();
+        // The kept Prometheus stops here, its container removed while the runtime still runs.
+        if let Some(kept) = &opts.kept {
+            kept.stop().await;
         }
+        return end;
     }
 }
 

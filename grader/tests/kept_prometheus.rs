@@ -135,6 +135,29 @@ async fn forgets_the_grading_before(backend: Backend) {
     pool.stop().await;
 }
 
+#[test]
+fn a_kept_server_whose_app_port_was_taken_is_replaced() {
+    runtime().block_on(async {
+        let pool = Arc::new(Kept::default());
+        let backend = native();
+        let first = pool.lease(&backend, Duration::from_secs(30)).await.unwrap();
+        let taken = first.app();
+        drop(first);
+        // Another program listens on the kept server's app port between two gradings.
+        let squatter = TcpListener::bind(taken).unwrap();
+        let next = pool.lease(&backend, Duration::from_secs(30)).await.unwrap();
+        assert_ne!(
+            next.app(),
+            taken,
+            "the app would not be able to start there"
+        );
+        assert_eq!(pool.started(), 2);
+        drop(squatter);
+        drop(next);
+        pool.stop().await;
+    });
+}
+
 /// The checks' pass/fail and points, in the spec's order.
 fn verdicts(report: &grader::report::Report) -> Vec<(String, bool)> {
     report

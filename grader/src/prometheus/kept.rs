@@ -96,11 +96,12 @@ impl Kept {
                 at.map(|i| free.swap_remove(i))
             };
             let Some(mut r) = found else { break };
-            // One that died, or was removed with the containers of a cancelled grading, is
-            // dropped (which stops what is left of it) and the next one is tried.
-            if r.prom.forget_until_now().await.is_ok() {
+            // One that died (or was removed with a cancelled grading's containers), or whose
+            // app port another program took meanwhile, is stopped and the next one tried.
+            if port_free(r.app) && r.prom.forget_until_now().await.is_ok() {
                 return Ok(self.lent(r));
             }
+            r.prom.stop().await;
         }
         let dir = tempfile::Builder::new()
             .prefix("grader-prometheus-")
@@ -134,6 +135,10 @@ impl Kept {
             r.prom.stop().await;
         }
     }
+}
+
+fn port_free(addr: SocketAddr) -> bool {
+    std::net::TcpListener::bind(addr).is_ok()
 }
 
 fn poisoned<T>(_: T) -> Text {
