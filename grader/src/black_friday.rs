@@ -31,7 +31,7 @@ use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
 use crate::sandbox::{AppSettings, Sandbox, SandboxError};
 use crate::spec::kinds::Phase;
-use crate::spec::{BlackFridaySpec, CheckKind, LoadSpec, Spec};
+use crate::spec::{BlackFridaySpec, CheckKind, DayFigure, LoadSpec, Spec};
 
 /// How long the payment fault may last before the verdict is taken.
 pub const FAULT_WINDOW: Duration = Duration::from_secs(50);
@@ -80,8 +80,8 @@ struct Day {
     sold: HashMap<u32, u64>,
     /// Unit price by product, from `GET /produtos`.
     prices: HashMap<u32, f64>,
-    /// (label, query) → value, read through Prometheus after the day.
-    measured: Vec<(String, Result<f64, Text>)>,
+    /// Each of the spec's totals as Prometheus read it, in their order.
+    measured: Vec<Result<f64, Text>>,
     /// The report's note about the correlation report.
     note: Option<Text>,
 }
@@ -276,9 +276,10 @@ async fn live(
     day.sold = sold;
     // The last scrape after the last sale.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    for (label, query) in business_queries(bf) {
+    for total in &bf.totals {
+        let query = &total.query;
         let value = prom
-            .query_at(&query, unix_now())
+            .query_at(query, unix_now())
             .await
             .and_then(|s| match s.as_slice() {
                 [one] => Ok(one.value),
@@ -291,7 +292,7 @@ async fn live(
                     format!("`{query}`: {} series", s.len()),
                 )),
             });
-        day.measured.push((label, value));
+        day.measured.push(value);
     }
     if let Some(dir) = charts {
         let dir = dir.join("black-friday");
@@ -376,38 +377,6 @@ fn add_sales(sold: &mut HashMap<u32, u64>, report: &loadgen::Report, produto: u3
         .map(|e| e.statuses.get(&200).copied().unwrap_or(0))
         .sum::<u64>();
     *sold.entry(produto).or_default() += ok;
-}
-
-/// What the business metrics must read after the day: (label, query).
-fn business_queries(bf: &BlackFridaySpec) -> Vec<(String, String)> {
-    vec![
-        ("vendas".into(), "sum(ecommerce_vendas_total)".into()),
-        (
-            "flash".into(),
-            format!(
-                "sum(ecommerce_itens_vendidos_total{{produto_id=\"{}\"}})",
-                bf.flash
-            ),
-        ),
-        (
-            "everyday".into(),
-            format!(
-                "sum(ecommerce_itens_vendidos_total{{produto_id=\"{}\"}})",
-                bf.everyday
-            ),
-        ),
-        (
-            "estoque".into(),
-            format!(
-                "sum(ecommerce_estoque_produto{{produto_id=\"{}\"}})",
-                bf.flash
-            ),
-        ),
-        (
-            "receita".into(),
-            "sum(ecommerce_receita_reais_total)".into(),
-        ),
-    ]
 }
 
 /// Polls the alerts from `start` on, recording each alert's first time in each state.
@@ -554,15 +523,13 @@ fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
     let price = |p: u32| day.prices.get(&p).copied().unwrap_or(0.0);
     let (flash, everyday) = (sold(bf.flash), sold(bf.everyday));
     let revenue = flash as f64 * price(bf.flash) + everyday as f64 * price(bf.everyday);
-    let wanted: HashMap<&str, f64> = [
-        ("vendas", (flash + everyday) as f64),
-        ("flash", flash as f64),
-        ("everyday", everyday as f64),
-        ("estoque", 0.0),
-        ("receita", revenue),
-    ]
-    .into_iter()
-    .collect();
+    let wanted = |figure: DayFigure| match figure {
+        DayFigure::Sales => (flash + everyday) as f64,
+        DayFigure::FlashUnits => flash as f64,
+        DayFigure::EverydayUnits => everyday as f64,
+        DayFigure::FlashStock => 0.0,
+        DayFigure::Revenue => revenue,
+    };
     // The figures depend on how fast the machine served the load: they show where they
     // differ, not in what was expected.
     let expected = both(
@@ -575,11 +542,10 @@ fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
             bf.flash
         ),
     );
-    let queries = business_queries(bf);
     let mut ok = true;
     let (mut pt, mut en) = (Vec::new(), Vec::new());
-    for ((label, value), (_, query)) in day.measured.iter().zip(&queries) {
-        let want = wanted[label.as_str()];
+    for (value, total) in day.measured.iter().zip(&bf.totals) {
+        let (query, want) = (&total.query, wanted(total.equals));
         match value {
             Ok(v) if (v - want).abs() <= 1e-6 * want.abs().max(1.0) => {
                 pt.push(format!("ok {query}"));

@@ -233,6 +233,33 @@ pub struct BlackFridaySpec {
     pub flash: u32,
     pub everyday: u32,
     pub taxa_erro: f64,
+    /// What the business metrics must read through Prometheus after the day: each a query
+    /// and the figure of the day's own ledger it must equal.
+    pub totals: Vec<Total>,
+}
+
+/// A business total read after the Black Friday: `query` (one series) must equal `equals`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Total {
+    pub query: String,
+    pub equals: DayFigure,
+}
+
+/// A figure of the day's ledger, kept by the grader from what its load did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayFigure {
+    /// Checkouts answered 200, each one sale.
+    Sales,
+    /// Units sold of the flash sale's product.
+    FlashUnits,
+    /// Units sold of the everyday product.
+    EverydayUnits,
+    /// The flash sale's product's stock after it sold out: 0.
+    FlashStock,
+    /// The units sold of each product at its catalogue price.
+    Revenue,
 }
 
 /// How the grader runs a batch job, and the labels its pushes must carry.
@@ -576,6 +603,9 @@ impl Spec {
             if buys_other || bf.users.is_empty() || !(0.0..=1.0).contains(&bf.taxa_erro) {
                 return Err("[black_friday]: its mix buys only `checkout:<everyday>`, with users and a taxa_erro from 0 to 1".into());
             }
+            if bf.totals.is_empty() {
+                return Err("[black_friday]: `totals` names at least one business total to read after the day".into());
+            }
             for users in &bf.users {
                 crate::spec::LoadSpec {
                     users: *users,
@@ -664,5 +694,33 @@ mod tests {
                 .to_string()
                 .contains("format_version 2")
         );
+    }
+
+    #[test]
+    fn a_black_friday_without_totals_is_refused_and_the_final_s_totals_are_read() {
+        let final_ = include_str!("../specs/final.toml");
+        let spec = Spec::from_toml("final", final_).unwrap();
+        let figures: Vec<DayFigure> = spec
+            .black_friday
+            .unwrap()
+            .totals
+            .iter()
+            .map(|t| t.equals)
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                DayFigure::Sales,
+                DayFigure::FlashUnits,
+                DayFigure::EverydayUnits,
+                DayFigure::FlashStock,
+                DayFigure::Revenue
+            ]
+        );
+        let start = final_.find("totals = [").unwrap();
+        let end = start + final_[start..].find("\n]\n").unwrap() + 3;
+        let without = format!("{}totals = []\n{}", &final_[..start], &final_[end..]);
+        let err = Spec::from_toml("final", &without).unwrap_err().to_string();
+        assert!(err.contains("`totals` names at least one"), "{err}");
     }
 }

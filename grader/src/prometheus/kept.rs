@@ -11,6 +11,7 @@
 //! Node Exporter changes its Prometheus, so it starts one of its own as before.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use crate::lang::Text;
 pub struct Kept {
     free: Mutex<Vec<Resident>>,
     /// How many servers this pool has started (a kept server is not counted again).
-    started: Mutex<usize>,
+    started: AtomicUsize,
 }
 
 /// A kept server: the Prometheus, the app's fixed address it scrapes, and its folder.
@@ -79,7 +80,7 @@ impl Drop for Lease {
 impl Kept {
     /// How many Prometheus servers the pool has started so far.
     pub fn started(&self) -> usize {
-        self.started.lock().map_or(0, |n| *n)
+        self.started.load(Ordering::Relaxed)
     }
 
     /// A server of `backend` for one grading, its samples up to now forgotten: a free one
@@ -109,7 +110,7 @@ impl Kept {
             .map_err(|e| super::failed(e.to_string()))?;
         let app = crate::net::loopback(crate::net::free_port().map_err(super::failed)?);
         let prom = Prometheus::start(backend, app, true, dir.path(), timeout).await?;
-        *self.started.lock().map_err(poisoned)? += 1;
+        self.started.fetch_add(1, Ordering::Relaxed);
         Ok(self.lent(Resident {
             prom,
             app,
