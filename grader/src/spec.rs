@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::lang::Text;
 use kinds::Phase;
 
+mod extends;
 pub mod hint;
 pub mod kinds;
 pub mod rule_tests;
@@ -371,9 +372,22 @@ impl LoadSpec {
 }
 
 impl Spec {
+    /// Reads a spec, filling in what it `extends` (see [`extends`]) from the built-in specs.
     pub fn from_toml(origin: &str, text: &str) -> Result<Self, SpecError> {
-        let spec: Spec =
-            toml::from_str(text).map_err(|e| SpecError::Invalid(origin.into(), e.to_string()))?;
+        let invalid = |e: String| SpecError::Invalid(origin.into(), e);
+        let table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        // Read from the text when it extends nothing, so an error shows its line.
+        let spec: Spec = if table.contains_key("extends") {
+            let table = extends::resolve(table, |id| {
+                BUILTIN.iter().find(|(k, _)| *k == id).map(|(_, t)| *t)
+            })
+            .map_err(invalid)?;
+            table
+                .try_into()
+                .map_err(|e: toml::de::Error| invalid(e.to_string()))?
+        } else {
+            toml::from_str(text).map_err(|e| invalid(e.to_string()))?
+        };
         spec.validate()
             .map_err(|e| SpecError::Invalid(origin.into(), e))?;
         Ok(spec)
@@ -722,5 +736,39 @@ mod tests {
         let without = format!("{}totals = []\n{}", &final_[..start], &final_[end..]);
         let err = Spec::from_toml("final", &without).unwrap_err().to_string();
         assert!(err.contains("`totals` names at least one"), "{err}");
+    }
+
+    #[test]
+    fn the_instructor_guide_s_spec_that_extends_ex2_reads_as_written() {
+        let guide = include_str!("../../docs/instrutor/README.md");
+        let start = guide.find("```toml\nformat_version = 1\nextends").unwrap() + 8;
+        let text = &guide[start..start + guide[start..].find("```").unwrap()];
+        let mine = Spec::from_toml("guide", text).unwrap();
+        let ex2 = Spec::builtin("ex2").unwrap();
+        let points = |s: &Spec, id: &str| s.checks.iter().find(|c| c.id == id).map(|c| c.points);
+        assert_eq!(points(&mine, "cardinalidade"), None);
+        assert_eq!(points(&mine, "venda_pix"), Some(3));
+        assert_eq!(mine.checks.len(), ex2.checks.len() - 1);
+        assert_eq!(
+            mine.hints.len(),
+            ex2.hints.len(),
+            "hints are kept unless replaced"
+        );
+    }
+
+    #[test]
+    fn the_python_specs_extend_the_rust_ones_keeping_every_check_id() {
+        for id in ["ex1", "ex2"] {
+            let rust = Spec::builtin(id).unwrap();
+            let python = rust.for_track(Track::Python).unwrap();
+            assert!(
+                python.hints.is_empty(),
+                "{id}: Rust hints on the Python track"
+            );
+            let ids = |s: &Spec| s.checks.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+            let mut expected = ids(&rust);
+            expected.retain(|c| c != "histograma_igual_contador");
+            assert_eq!(ids(&python), expected, "{id}");
+        }
     }
 }
