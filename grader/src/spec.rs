@@ -739,24 +739,6 @@ mod tests {
     }
 
     #[test]
-    fn the_instructor_guide_s_spec_that_extends_ex2_reads_as_written() {
-        let guide = include_str!("../../docs/instrutor/README.md");
-        let start = guide.find("```toml\nformat_version = 1\nextends").unwrap() + 8;
-        let text = &guide[start..start + guide[start..].find("```").unwrap()];
-        let mine = Spec::from_toml("guide", text).unwrap();
-        let ex2 = Spec::builtin("ex2").unwrap();
-        let points = |s: &Spec, id: &str| s.checks.iter().find(|c| c.id == id).map(|c| c.points);
-        assert_eq!(points(&mine, "cardinalidade"), None);
-        assert_eq!(points(&mine, "venda_pix"), Some(3));
-        assert_eq!(mine.checks.len(), ex2.checks.len() - 1);
-        assert_eq!(
-            mine.hints.len(),
-            ex2.hints.len(),
-            "hints are kept unless replaced"
-        );
-    }
-
-    #[test]
     fn the_python_specs_extend_the_rust_ones_keeping_every_check_id() {
         for id in ["ex1", "ex2"] {
             let rust = Spec::builtin(id).unwrap();

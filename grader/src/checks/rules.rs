@@ -101,8 +101,8 @@ pub async fn recording(cx: &Context<'_>, min: u32) -> Outcome {
     };
     // A rule's series appears at the first evaluation whose window holds two samples of
     // every series it reads, and an error ratio's 5xx series only exists from the load's
-    // first error on: a rule may give its first series a few evaluations after the load.
-    // Its `[1m]` windows still cover the load then, so it is asked again for a while.
+    // first error on: a rule may give its first series a few evaluations after the load,
+    // while its windows still hold the load, so it is asked again for a while.
     let deadline = tokio::time::Instant::now() + RECORDED_WITHIN;
     let mut pending: Vec<&String> = records.iter().collect();
     loop {
