@@ -126,10 +126,6 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         ),
         None => None,
     };
-    let addr = match &given {
-        Some((_, addr)) => *addr,
-        None => crate::net::loopback(crate::net::free_port()?),
-    };
     // A kept server (watch, bulk) when the grading runs the grader's own config: it already
     // scrapes its fixed port, where the app then starts, so its target tick is behind it.
     let keepable = given.is_none()
@@ -144,7 +140,11 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
         ),
         _ => None,
     };
-    let addr = lease.as_ref().map_or(addr, prometheus::Lease::app);
+    let addr = match (&given, &lease) {
+        (Some((_, addr)), _) => *addr,
+        (None, Some(lease)) => lease.app(),
+        (None, None) => crate::net::loopback(crate::net::free_port()?),
+    };
     let mut own = match (&backend, &lease) {
         (Some(backend), None) => Some(
             Prometheus::start(

@@ -737,20 +737,4 @@ mod tests {
         let err = Spec::from_toml("final", &without).unwrap_err().to_string();
         assert!(err.contains("`totals` names at least one"), "{err}");
     }
-
-    #[test]
-    fn the_python_specs_extend_the_rust_ones_keeping_every_check_id() {
-        for id in ["ex1", "ex2"] {
-            let rust = Spec::builtin(id).unwrap();
-            let python = rust.for_track(Track::Python).unwrap();
-            assert!(
-                python.hints.is_empty(),
-                "{id}: Rust hints on the Python track"
-            );
-            let ids = |s: &Spec| s.checks.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
-            let mut expected = ids(&rust);
-            expected.retain(|c| c != "histograma_igual_contador");
-            assert_eq!(ids(&python), expected, "{id}");
-        }
-    }
 }

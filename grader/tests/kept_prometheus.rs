@@ -158,7 +158,7 @@ fn a_kept_server_whose_app_port_was_taken_is_replaced() {
     });
 }
 
-/// The checks' pass/fail and points, in the spec's order.
+/// Each check's id and whether it passed, in the spec's order.
 fn verdicts(report: &grader::report::Report) -> Vec<(String, bool)> {
     report
         .checks

@@ -225,6 +225,11 @@ fn python_specs_keep_the_rust_check_ids() {
             python.note.is_some(),
             "{id}: the report says how it differs"
         );
+        // It extends the Rust spec (`extends`), whose hints name Rust APIs: they are replaced.
+        assert!(
+            python.hints.is_empty(),
+            "{id}: Rust hints on the Python track"
+        );
         for c in &python.checks {
             assert!(
                 rust.checks.iter().any(|r| r.id == c.id),

@@ -400,6 +400,14 @@ groups:
         }
     }
 
+    /// The check of `spec` on the submitted `rules`, with `server` as Prometheus.
+    async fn judged(spec: &str, rules: &SubmittedRules, server: &Server) -> crate::checks::Outcome {
+        let mut app = App::serving("");
+        let mut cx = context(&mut app, Some(server));
+        cx.rules = Some(rules);
+        run(&kind(spec), &mut cx).await
+    }
+
     const TWO_RECORDS: &str = "kind = \"recording_rules\"\nmin = 2";
 
     #[tokio::test]
@@ -408,10 +416,7 @@ groups:
             .with("job:http_requests:rate1m", &[("job", "loja")], 4.0)
             .with("job:http_requests_erros:razao1m", &[("job", "loja")], 0.1);
         let rules = submitted(RULES);
-        let mut app = App::serving("");
-        let mut cx = context(&mut app, Some(&server));
-        cx.rules = Some(&rules);
-        let o = run(&kind(TWO_RECORDS), &mut cx).await;
+        let o = judged(TWO_RECORDS, &rules, &server).await;
         assert!(o.passed, "{:?}", o.seen);
     }
 
@@ -420,10 +425,7 @@ groups:
     async fn a_recording_rule_that_never_gives_series_is_named_after_the_check_asked_again() {
         let server = Server::default().with("job:http_requests:rate1m", &[("job", "loja")], 4.0);
         let rules = submitted(RULES);
-        let mut app = App::serving("");
-        let mut cx = context(&mut app, Some(&server));
-        cx.rules = Some(&rules);
-        let o = run(&kind(TWO_RECORDS), &mut cx).await;
+        let o = judged(TWO_RECORDS, &rules, &server).await;
         assert!(!o.passed);
         assert_eq!(
             o.seen.en,
@@ -449,10 +451,7 @@ groups:
     async fn a_record_not_named_level_metric_operations_fails_on_its_name() {
         let rules = submitted(&RULES.replace("job:http_requests:rate1m", "taxa_requisicoes"));
         let server = Server::default();
-        let mut app = App::serving("");
-        let mut cx = context(&mut app, Some(&server));
-        cx.rules = Some(&rules);
-        let o = run(&kind(TWO_RECORDS), &mut cx).await;
+        let o = judged(TWO_RECORDS, &rules, &server).await;
         assert!(!o.passed);
         assert!(
             o.seen.en.contains("`taxa_requisicoes` does not follow"),
@@ -473,10 +472,7 @@ groups:
     async fn a_generated_unit_test_is_written_for_promtool_and_its_success_passes() {
         let server = Server::default();
         let rules = submitted(RULES);
-        let mut app = App::serving("");
-        let mut cx = context(&mut app, Some(&server));
-        cx.rules = Some(&rules);
-        let o = run(&kind(UNIT), &mut cx).await;
+        let o = judged(UNIT, &rules, &server).await;
         assert!(o.passed, "{:?}", o.seen);
         let files = server.files.lock().unwrap();
         let (name, test) = files.iter().next().expect("a test file for promtool");
@@ -498,10 +494,7 @@ groups:
             ..Server::default()
         };
         let rules = submitted(RULES);
-        let mut app = App::serving("");
-        let mut cx = context(&mut app, Some(&server));
-        cx.rules = Some(&rules);
-        let o = run(&kind(UNIT), &mut cx).await;
+        let o = judged(UNIT, &rules, &server).await;
         assert!(!o.passed);
         assert!(
             o.cause
@@ -515,14 +508,8 @@ groups:
     async fn an_alert_not_in_the_file_names_the_alerts_there() {
         let server = Server::default();
         let rules = submitted(RULES);
-        let mut app = App::serving("");
-        let mut cx = context(&mut app, Some(&server));
-        cx.rules = Some(&rules);
-        let o = run(
-            &kind(&UNIT.replace("TaxaDeErroAlta", "LatenciaAlta")),
-            &mut cx,
-        )
-        .await;
+        let other = UNIT.replace("TaxaDeErroAlta", "LatenciaAlta");
+        let o = judged(&other, &rules, &server).await;
         assert!(!o.passed);
         assert!(o.seen.en.contains("TaxaDeErroAlta"), "{}", o.seen.en);
     }

@@ -12,6 +12,9 @@
 
 use toml::{Table, Value};
 
+const REMOVE_IDS: &str = "`remove_checks` lists check ids, as strings";
+const CHECKS_LIST: &str = "`checks` is a list of [[checks]]";
+
 /// `spec` with what it `extends` filled in from `builtin` (the text of a built-in spec by id);
 /// `spec` itself when it extends nothing.
 pub(super) fn resolve(
@@ -35,13 +38,13 @@ pub(super) fn resolve(
             .iter()
             .map(|v| v.as_str().map(str::to_string))
             .collect::<Option<Vec<_>>>()
-            .ok_or("`remove_checks` lists check ids, as strings")?,
-        Some(_) => return Err("`remove_checks` lists check ids, as strings".into()),
+            .ok_or(REMOVE_IDS)?,
+        Some(_) => return Err(REMOVE_IDS.into()),
     };
     let changes = match spec.remove("checks") {
         None => Vec::new(),
         Some(Value::Array(checks)) => checks,
-        Some(_) => return Err("`checks` is a list of [[checks]]".into()),
+        Some(_) => return Err(CHECKS_LIST.into()),
     };
     let mut checks = match base.remove("checks") {
         Some(Value::Array(checks)) => checks,
@@ -56,7 +59,7 @@ pub(super) fn resolve(
     }
     for change in changes {
         let Value::Table(change) = change else {
-            return Err("`checks` is a list of [[checks]]".into());
+            return Err(CHECKS_LIST.into());
         };
         let id = change
             .get("id")
