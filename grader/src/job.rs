@@ -16,11 +16,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::build::Submission;
 use crate::checks::Outcome;
 pub use crate::checks::push::{AlertWatch, FIRES_WITHIN, Observed, RunRecord, Snapshot};
 use crate::course::Course;
 use crate::lang::{Text, both};
-use crate::options::{EnvError, Options};
+use crate::options::{EnvError, Halt, Options};
 use crate::process::{Limits, Owned, Untrusted};
 use crate::prometheus::unix_now;
 use crate::prometheus::{ActiveAlert, Backend, Prometheus, Pushgateway};
@@ -35,57 +36,52 @@ const FRESH_WITHIN: Duration = Duration::from_secs(10);
 /// How long the alert may take to go quiet after the successful run has been scraped.
 const SILENT_WITHIN: Duration = Duration::from_secs(5);
 
-/// Grades the job of `spec` in `submission`: the outcome of every check by id, or (inner
-/// `Err`) why the submission cannot be graded. `notes` gets what the report should mention.
-#[allow(clippy::too_many_arguments)]
+/// Grades the batch job `job` in `s`: the outcome of every check by id. `notes` gets what the
+/// report should mention.
 pub async fn grade(
-    course: &Course,
-    spec: &Spec,
+    s: &Submission<'_>,
     job: &JobSpec,
-    opts: &Options,
-    backend: Option<&Backend>,
-    submission: &Path,
-    work: &Path,
     notes: &mut Vec<Text>,
-) -> Result<Result<HashMap<String, Outcome>, Text>, EnvError> {
+) -> Result<HashMap<String, Outcome>, Halt> {
+    let (course, spec, opts, work) = (s.course, s.spec, s.opts, s.work);
     if opts.url.is_some() {
         let reason = both(
             "este exercício é um job que o avaliador compila e executa: --url não se aplica",
             "this exercise is a job the grader builds and runs: --url does not apply",
         );
-        return Ok(Ok(spec
+        return Ok(spec
             .checks
             .iter()
             .map(|c| (c.id.clone(), Outcome::skip(c.title.clone(), reason.clone())))
-            .collect()));
+            .collect());
     }
-    let Some(backend) = backend else {
-        return Err(EnvError::Prometheus(crate::prometheus::how_to_install()));
+    let Some(backend) = s.backend else {
+        return Err(EnvError::Prometheus(crate::prometheus::how_to_install()).into());
     };
     // Prometheus takes a few seconds to start scraping a new target: it gets them while the
     // job builds.
     let (built, stage) = tokio::join!(
-        crate::build::build(course, &spec.id, &spec.starter, submission, work, opts),
+        s.build(&spec.id, &spec.starter, s.dir),
         Stage::start(course, spec, job, opts, backend, work),
     );
     let stage = stage.map_err(EnvError::Prometheus)?;
     let exe = match built {
-        Ok(Ok(exe)) => exe,
-        other => {
+        Ok(exe) => exe,
+        Err(halt) => {
             stage.stop().await;
-            return other.map(|b| b.map(|_| HashMap::new()));
+            return Err(halt);
         }
     };
     notes.push(stage.versions_note(backend).await);
     let observed = observe(&stage, spec, job, &exe, work).await;
     stage.stop().await;
-    Ok(Ok(spec
+    Ok(spec
         .checks
         .iter()
         .filter_map(|c| {
             crate::checks::push::judge(&c.kind, job, &observed).map(|o| (c.id.clone(), o))
         })
-        .collect()))
+        .collect())
 }
 
 /// What the job runs against: an empty Pushgateway and, when a check needs one, a Prometheus

@@ -48,6 +48,7 @@ pub mod options;
 pub mod panel_charts;
 pub mod phases;
 pub mod scenario;
+pub mod server;
 
 // Front-ends: the commands and the documents they write.
 pub mod bulk;

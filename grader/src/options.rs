@@ -1,8 +1,9 @@
-//! A grading run's choices and bounds ([`Options`]), and the one way it fails that is not the
-//! submission's fault ([`EnvError`]): shared by the pipeline, its phases and the commands.
+//! A grading run's choices and bounds ([`Options`]), the one way it fails that is not the
+//! submission's fault ([`EnvError`]), and why a grading stops before its checks ([`Halt`]):
+//! shared by the pipeline, its phases and the commands.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::course::Which;
 use crate::lang::{Text, both};
@@ -79,5 +80,33 @@ impl EnvError {
             EnvError::Prometheus(t) | EnvError::Isolation(t) => t.clone(),
             other => both(other.to_string(), other.to_string()),
         }
+    }
+}
+
+/// Why a grading stopped before its checks could run: the submission cannot be graded (its
+/// verdict, every check at 0 with the reason), or the grader's environment failed (no verdict
+/// at all: the command reports an [`EnvError`]).
+#[derive(Debug)]
+pub enum Halt {
+    Ungradable(Text),
+    Environment(EnvError),
+}
+
+impl From<EnvError> for Halt {
+    fn from(e: EnvError) -> Self {
+        Halt::Environment(e)
+    }
+}
+
+impl From<std::io::Error> for Halt {
+    fn from(e: std::io::Error) -> Self {
+        Halt::Environment(EnvError::Io(e))
+    }
+}
+
+/// With `GRADER_TIMINGS` set, when each phase ended, on stderr (for `scripts/bench-grade.sh`).
+pub fn timing(phase: &str, started: Instant) {
+    if std::env::var_os("GRADER_TIMINGS").is_some() {
+        eprintln!("timing: {phase} {:.3}", started.elapsed().as_secs_f64());
     }
 }

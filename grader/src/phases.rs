@@ -4,7 +4,8 @@
 //! Prometheus of their own). Each phase leaves what the checks read: verdicts of the checks it
 //! decides, notes for the report, and, for the load on the app, when it ran.
 //!
-//! A batch job (`crate::job`) has no app to load: it is a pipeline of its own, not a phase.
+//! The phases belong to a server (`crate::server`); a batch job has no app to load, and is the
+//! other kind of submission (`crate::spec::Subject`), graded by `crate::job`.
 
 use std::collections::HashMap;
 use std::path::Path;

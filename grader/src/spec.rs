@@ -371,6 +371,17 @@ impl LoadSpec {
     }
 }
 
+/// The kind of program a submission is, which decides how it is graded.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'s> {
+    /// An app that listens on a port: started, scraped, loaded and probed while it runs
+    /// (`crate::server`).
+    Server,
+    /// A program that runs to completion and pushes its metrics to a Pushgateway
+    /// (`crate::job`).
+    BatchJob(&'s JobSpec),
+}
+
 impl Spec {
     /// Reads a spec, filling in what it `extends` (see [`extends`]) from the built-in specs.
     pub fn from_toml(origin: &str, text: &str) -> Result<Self, SpecError> {
@@ -470,6 +481,14 @@ impl Spec {
         self.prometheus_config.is_some()
             || self.job.is_some()
             || self.checks.iter().any(|c| c.kind.needs_prometheus())
+    }
+
+    /// What the submission is: a batch job when the spec has `[job]`, a server otherwise.
+    pub fn subject(&self) -> Subject<'_> {
+        match &self.job {
+            Some(job) => Subject::BatchJob(job),
+            None => Subject::Server,
+        }
     }
 
     /// The submission is a set of files, not a crate: it runs the app of `app`.

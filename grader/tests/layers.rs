@@ -46,6 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "options",
             "build",
             "grade",
+            "server",
             "phases",
             "scenario",
             "black_friday",
