@@ -1,7 +1,10 @@
 //! Checks of a submitted Prometheus config: as written, and as Prometheus runs it.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: the waits below run on paused time in the unit tests.
+use tokio::time::Instant;
 
 use serde_yaml::Value;
 
@@ -462,5 +465,254 @@ impl super::Judge for kinds::ScrapeJob {
 impl super::Judge for kinds::TargetsUp {
     async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
         targets_up(cx, &self.jobs).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::checks::probe::fake::{App, Server, context, kind};
+    use crate::checks::{Outcome, run};
+    use crate::lang::both;
+    use crate::promconfig::Submitted;
+    use crate::prometheus::{Target, ToolRun};
+
+    /// ex3's config: the shop every 5 s, its targets labelled by environment.
+    const EX3: &str = "\
+global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: loja
+    scrape_interval: 5000ms
+    static_configs:
+      - targets: ['localhost:5000']
+        labels:
+          ambiente: dev
+  - job_name: prometheus
+    static_configs:
+      - targets: ['localhost:9090']
+";
+
+    /// `yaml` as submitted, promtool's run and whether Prometheus loaded it.
+    fn submitted(
+        yaml: &str,
+        promtool: Result<ToolRun, &str>,
+        loaded: Result<(), &str>,
+    ) -> Submitted {
+        Submitted {
+            file: "prometheus.yml".into(),
+            yaml: serde_yaml::from_str(yaml).map_err(|e| e.to_string()),
+            promtool: promtool.map_err(|e| both(e, e)),
+            loaded: loaded.map_err(|e| both(e, e)),
+            rewrites: Vec::new(),
+        }
+    }
+
+    fn accepted() -> Result<ToolRun, &'static str> {
+        Ok(ToolRun {
+            success: true,
+            output: "SUCCESS".into(),
+        })
+    }
+
+    fn target(job: &str, health: &str, error: &str, labels: &[(&str, &str)]) -> Target {
+        Target {
+            job: job.into(),
+            scrape_url: format!("http://127.0.0.1:5000/metrics#{job}"),
+            health: health.into(),
+            last_error: error.into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    /// Runs the check written `spec` on `config` with a Prometheus that has `targets`.
+    async fn check(spec: &str, config: &Submitted, targets: Vec<Target>) -> Outcome {
+        let mut app = App::serving("");
+        let prom = Server {
+            targets,
+            ..Server::default()
+        };
+        let mut cx = context(&mut app, Some(&prom));
+        cx.config = Some(config);
+        run(&kind(spec), &mut cx).await
+    }
+
+    #[tokio::test]
+    async fn a_config_promtool_rejects_fails_with_promtool_s_words_even_if_prometheus_loaded_it() {
+        let rejected = Ok(ToolRun {
+            success: false,
+            output: "FAILED: parsing YAML file prometheus.yml: yaml: line 4: found a tab".into(),
+        });
+        let o = check(
+            "kind = \"config_valid\"",
+            &submitted(EX3, rejected, Ok(())),
+            vec![],
+        )
+        .await;
+        assert!(!o.passed);
+        assert!(o.seen.en.contains("line 4: found a tab"), "{}", o.seen.en);
+        assert!(o.cause.unwrap().en.contains("spaces (never tabs)"));
+    }
+
+    #[tokio::test]
+    async fn a_config_is_valid_when_loaded_and_says_so_when_promtool_could_not_run() {
+        let sub = submitted(EX3, accepted(), Ok(()));
+        assert!(check("kind = \"config_valid\"", &sub, vec![]).await.passed);
+        let sub = submitted(EX3, Err("promtool not found"), Ok(()));
+        let o = check("kind = \"config_valid\"", &sub, vec![]).await;
+        assert!(o.passed);
+        assert!(
+            o.seen
+                .en
+                .contains("promtool unavailable: promtool not found"),
+            "{}",
+            o.seen.en
+        );
+        let sub = submitted(EX3, accepted(), Err("reload refused: bad scrape_timeout"));
+        let o = check("kind = \"config_valid\"", &sub, vec![]).await;
+        assert!(!o.passed);
+        assert_eq!(o.seen.en, "reload refused: bad scrape_timeout");
+    }
+
+    #[tokio::test]
+    async fn a_value_is_read_at_its_dotted_path_as_written() {
+        let sub = submitted(EX3, accepted(), Ok(()));
+        let value = |path: &str, v: &str| {
+            format!("kind = \"config_value\"\npath = \"{path}\"\nvalue = \"{v}\"")
+        };
+        assert!(
+            check(&value("global.scrape_interval", "15s"), &sub, vec![])
+                .await
+                .passed
+        );
+        let o = check(&value("global.scrape_interval", "10s"), &sub, vec![]).await;
+        assert!(!o.passed);
+        assert!(o.seen.en.contains("15s"), "{}", o.seen.en);
+        let o = check(&value("global.evaluation_interval", "15s"), &sub, vec![]).await;
+        assert!(!o.passed);
+        assert!(o.seen.en.contains("is not in the file"), "{}", o.seen.en);
+        let broken = submitted("global: [unclosed", accepted(), Ok(()));
+        let o = check(&value("global.scrape_interval", "15s"), &broken, vec![]).await;
+        assert!(o.seen.en.contains("is not valid YAML"), "{}", o.seen.en);
+    }
+
+    const JOB: &str = "kind = \"scrape_job\"\njob = \"loja\"\ntarget_port = 5000\n\
+                       metrics_path = \"/metrics\"\nscrape_interval = \"5s\"\n\
+                       labels = { ambiente = \"dev\" }";
+
+    #[tokio::test]
+    async fn a_scrape_job_as_asked_passes_with_its_interval_compared_as_a_duration() {
+        let sub = submitted(EX3, accepted(), Ok(()));
+        let live = vec![target("loja", "up", "", &[("ambiente", "dev")])];
+        let o = check(JOB, &sub, live).await;
+        assert!(o.passed, "{}", o.seen.en);
+    }
+
+    #[tokio::test]
+    async fn a_missing_job_names_the_jobs_there_are() {
+        let other = EX3.replace("job_name: loja", "job_name: flask");
+        let o = check(JOB, &submitted(&other, accepted(), Ok(())), vec![]).await;
+        assert!(!o.passed);
+        assert_eq!(o.seen.en, "jobs: flask, prometheus");
+        assert!(o.cause.unwrap().en.contains("`job_name: loja`"));
+    }
+
+    #[tokio::test]
+    async fn each_difference_in_a_scrape_job_is_named_together() {
+        // Another port, another path, the global interval inherited, the label not applied
+        // by Prometheus.
+        let yaml = EX3.replace("localhost:5000", "localhost:8000").replace(
+            "    scrape_interval: 5000ms\n",
+            "    metrics_path: /metricas\n",
+        );
+        let live = vec![target("loja", "up", "", &[("ambiente", "prod")])];
+        let o = check(JOB, &submitted(&yaml, accepted(), Ok(())), live).await;
+        assert!(!o.passed);
+        for part in [
+            "targets written: [localhost:8000], none on port 5000",
+            "metrics_path: /metricas",
+            "scrape_interval: 15s",
+            "label ambiente: \"prod\" on target",
+        ] {
+            assert!(o.seen.en.contains(part), "{part} in {}", o.seen.en);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_prometheus_never_shows_fails_after_the_targets_wait() {
+        let o = check(JOB, &submitted(EX3, accepted(), Ok(())), vec![]).await;
+        assert!(!o.passed);
+        assert!(
+            o.seen.en.contains("Prometheus has no target in job `loja`"),
+            "{}",
+            o.seen.en
+        );
+    }
+
+    const UP: &str = "kind = \"targets_up\"\njobs = [\"loja\", \"prometheus\"]";
+
+    #[tokio::test]
+    async fn targets_up_passes_once_every_job_has_targets_and_all_are_up() {
+        let live = vec![
+            target("loja", "up", "", &[]),
+            target("prometheus", "up", "", &[]),
+        ];
+        let o = check(UP, &submitted(EX3, accepted(), Ok(())), live).await;
+        assert!(o.passed, "{}", o.seen.en);
+        assert_eq!(o.seen.en, "2 target(s) up");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_target_down_is_listed_with_the_roteiro_s_advice_for_its_error() {
+        let live = vec![
+            target(
+                "loja",
+                "down",
+                "server returned HTTP status 404 Not Found",
+                &[],
+            ),
+            target("prometheus", "up", "", &[]),
+        ];
+        let o = check(UP, &submitted(EX3, accepted(), Ok(())), live).await;
+        assert!(!o.passed);
+        assert!(
+            o.seen.en.starts_with(
+                "loja http://127.0.0.1:5000/metrics#loja (down): server returned HTTP status 404"
+            ),
+            "{}",
+            o.seen.en
+        );
+        assert!(o.cause.unwrap().en.contains("Check `metrics_path`"));
+        let live = vec![
+            target(
+                "loja",
+                "down",
+                "dial tcp 127.0.0.1:5000: connect: connection refused",
+                &[],
+            ),
+            target("prometheus", "up", "", &[]),
+        ];
+        let o = check(UP, &submitted(EX3, accepted(), Ok(())), live).await;
+        assert!(o.cause.unwrap().en.contains("nothing listens on that port"));
+    }
+
+    #[tokio::test]
+    async fn a_job_the_file_lacks_fails_at_once_without_waiting() {
+        let only = "scrape_configs:\n  - job_name: loja\n    static_configs:\n      - targets: ['localhost:5000']\n";
+        let o = check(UP, &submitted(only, accepted(), Ok(())), vec![]).await;
+        assert!(!o.passed);
+        assert_eq!(o.seen.en, "there is no job `prometheus` in the file");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_target_at_all_says_each_job_needs_static_configs() {
+        let o = check(UP, &submitted(EX3, accepted(), Ok(())), vec![]).await;
+        assert!(!o.passed);
+        assert_eq!(o.seen.en, "no target");
+        assert!(o.cause.unwrap().en.contains("`static_configs`"));
     }
 }
