@@ -16,7 +16,7 @@ mod metrics;
 mod prometheus;
 mod rules;
 
-pub use answers::{Answer, LittleQuery, Measure, Prediction, Quantity, Reading};
+pub use answers::{Answer, Figure, LittleQuery, Measure, Prediction, Quantity, Reading};
 pub use black_friday::{BlackFridayAlerts, BlackFridaySales};
 pub use dashboard::{DashboardValid, Panel, PanelQueries, PanelQuery};
 pub use job::{JobExits, JobRun, PushAlert, PushExpect, PushGroup, PushScraped, Pushed, PushedIs};

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::{Kind, Needs};
+use crate::lang::Text;
 
 /// The student's PromQL answer to `question` returns what `reference` returns, evaluated
 /// at the same instant on the same Prometheus after the spec's load: the same series
@@ -38,10 +39,13 @@ impl Kind for Answer {
 }
 
 /// The student's reading of a stepped load (`question` in the answers file) agrees with
-/// what Prometheus measured step by step (see [`Measure`]).
+/// what Prometheus measured step by step: `measure` names a figure of the steps and the rule
+/// that turns it into an answer, `asks` says what the answer must be (the report's
+/// "expected", after the question).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Reading {
     pub question: String,
+    pub asks: Text,
     pub measure: Measure,
 }
 
@@ -57,6 +61,10 @@ impl Kind for Reading {
     fn default_timeout_s(&self) -> u64 {
         // Readings already taken after the stepped load.
         10
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.measure.validate()
     }
 }
 
@@ -134,18 +142,91 @@ fn tenth() -> f64 {
     0.1
 }
 
-/// What a `reading` check measures over the steps of a stepped load.
+/// A figure Prometheus measures over each step of a stepped load (the columns of the steps'
+/// table in `grader load --report`), read back by the grader after its stepped load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+pub enum Figure {
+    /// Requests per second.
+    Rps,
+    /// The share of requests answered 5xx, 0 to 1.
+    Errors,
+    /// Latency quantiles of all requests, seconds.
+    P50,
+    P95,
+    P99,
+    /// The P95 of each endpoint, seconds: one value per route template.
+    P95ByEndpoint,
+    /// The payment gateway's connections in use over the step, on average, as a share of its
+    /// capacity, 0 to 1 (absent when the app does not expose them).
+    Saturation,
+}
+
+impl Figure {
+    /// One value per endpoint, not one per step.
+    pub fn by_endpoint(self) -> bool {
+        self == Figure::P95ByEndpoint
+    }
+}
+
+/// The rule a `reading` check applies to a figure of the steps to find the answer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Measure {
-    /// How the shop's P95 moves from the first step to the last: `sobe` (up by a quarter or
-    /// more), `cai` (down by a fifth or more) or `estavel`.
-    LatencyTrend,
-    /// The endpoint whose P95 grows the most, in seconds, from the first step to the last.
-    MostAffectedEndpoint,
-    /// The users of the first step where the payment gateway is saturated (its connections in
-    /// use 90 % of the step or more, on average); 0 when none is.
-    SaturationUsers,
+    /// How `figure` moves from the first step to the last, as one of three words: `up` when
+    /// the last is `up_at` times the first or more, `down` when it is `down_at` times the
+    /// first or less, `flat` in between (words compared without case or accents).
+    Trend {
+        figure: Figure,
+        up_at: f64,
+        down_at: f64,
+        up: String,
+        flat: String,
+        down: String,
+    },
+    /// The endpoint whose `figure` (one by endpoint) grows the most, in its unit, from the
+    /// first step to the last (with or without its leading `/`).
+    LargestGrowth { figure: Figure },
+    /// The users of the first step whose `figure` is `at_least` or more; 0 when none is.
+    FirstStepAtLeast { figure: Figure, at_least: f64 },
+}
+
+impl Measure {
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Measure::Trend {
+                figure,
+                up_at,
+                down_at,
+                up,
+                flat,
+                down,
+            } => {
+                if figure.by_endpoint() {
+                    return Err("a trend needs a figure with one value per step".into());
+                }
+                if !(*down_at > 0.0 && down_at < up_at) {
+                    return Err("a trend needs 0 < down_at < up_at".into());
+                }
+                let words = [up.trim(), flat.trim(), down.trim()];
+                if words.iter().any(|w| w.is_empty())
+                    || words[0] == words[1]
+                    || words[1] == words[2]
+                    || words[0] == words[2]
+                {
+                    return Err("a trend needs three different words: up, flat, down".into());
+                }
+                Ok(())
+            }
+            Measure::LargestGrowth { figure } if !figure.by_endpoint() => {
+                Err("largest_growth needs a figure with one value per endpoint".into())
+            }
+            Measure::FirstStepAtLeast { figure, .. } if figure.by_endpoint() => {
+                Err("first_step_at_least needs a figure with one value per step".into())
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What a `prediction` check compares the student's figure with, measured over a stepped
