@@ -25,18 +25,16 @@ use tokio::sync::watch;
 use crate::checks::Outcome;
 use crate::correlation::{Step, Window};
 use crate::lang::{Text, both};
-use crate::options::Options;
+use crate::options::{EnvError, Options};
 use crate::prometheus::unix_now;
 use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
-use crate::sandbox::{AppSettings, Sandbox, SandboxError};
+use crate::sandbox::{self, AppSettings, Sandbox, SandboxError, Watching};
 use crate::spec::kinds::Phase;
 use crate::spec::{BlackFridaySpec, CheckKind, DayFigure, LoadSpec, Spec};
 
 /// How long the payment fault may last before the verdict is taken.
 pub const FAULT_WINDOW: Duration = Duration::from_secs(50);
-/// How often the alerts are read.
-const POLL: Duration = Duration::from_millis(500);
 /// The flash sale's purchases: more than any product's stock, so it always sells out.
 const MAX_FLASH_PURCHASES: u32 = 200;
 
@@ -95,7 +93,7 @@ pub async fn run(
     exe: Option<&Path>,
     work: &Path,
     opts: &Options,
-) -> Result<(HashMap<String, Outcome>, Option<Text>), Text> {
+) -> Result<(HashMap<String, Outcome>, Option<Text>), EnvError> {
     let Some(bf) = &spec.black_friday else {
         return Ok((HashMap::new(), None));
     };
@@ -147,7 +145,7 @@ pub async fn run(
     };
     let sandbox = match Sandbox::start(backend, &dir, graded, None, exe, settings).await {
         Ok(s) => s,
-        Err(SandboxError::Environment(why)) => return Err(why),
+        Err(SandboxError::Environment(why)) => return Err(EnvError::Prometheus(why)),
         Err(e) => return Ok((fail_all(e.text()), None)),
     };
     let port = sandbox.app.addr.port();
@@ -203,9 +201,20 @@ async fn live(
     };
     let start = Instant::now();
     // `stop`: the phases are over; `fired`: every expected alert is firing.
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (stop_tx, mut stop_rx) = watch::channel(false);
     let (fired_tx, fired_rx) = watch::channel(false);
-    let watcher = watch_alerts(prom, start, stop_rx);
+    // The alerts' log until the phases are over; once every expected alert fires, the payment
+    // fault may end.
+    let stopped = async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    };
+    let watcher = sandbox::watch_alerts(prom, start, None, stopped, |log| {
+        let fired = |e: &String| log.iter().any(|(_, a)| a.name == *e && a.state == "firing");
+        if !expected.is_empty() && expected.iter().all(fired) {
+            let _ = fired_tx.send(true);
+        }
+        Watching::Go
+    });
     let phases = async {
         let mut steps = Vec::new();
         // Each step's windows for the report's intervals and law checks.
@@ -251,7 +260,7 @@ async fn live(
         let done = async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        let load = bf.step(users, bf.taxa_erro, FAULT_WINDOW.as_secs_f64());
+        let load = bf.step(users, bf.error_rate, FAULT_WINDOW.as_secs_f64());
         let report = crate::workload::apply_until(base, &load, done).await;
         let _ = crate::workload::clear_faults(base).await;
         add_sales(&mut sold, &report?, bf.everyday);
@@ -268,9 +277,12 @@ async fn live(
         let _ = stop_tx.send(true);
         r
     };
-    let (timeline, phases) = tokio::join!(watcher.run(expected, fired_tx), phases);
+    let (log, phases) = tokio::join!(watcher, phases);
     let (steps, windows, sold, flash_at, fault_at) = phases?;
-    day.timeline = timeline;
+    day.timeline = log
+        .into_iter()
+        .map(|(at, a)| (at.as_secs_f64(), a.name, a.state))
+        .collect();
     day.flash_at = flash_at;
     day.fault_at = fault_at;
     day.sold = sold;
@@ -380,49 +392,6 @@ fn add_sales(sold: &mut HashMap<u32, u64>, report: &loadgen::Report, produto: u3
 }
 
 /// Polls the alerts from `start` on, recording each alert's first time in each state.
-struct Watcher<'a> {
-    prom: &'a Prometheus,
-    start: Instant,
-    stop: watch::Receiver<bool>,
-}
-
-fn watch_alerts(prom: &Prometheus, start: Instant, stop: watch::Receiver<bool>) -> Watcher<'_> {
-    Watcher { prom, start, stop }
-}
-
-impl Watcher<'_> {
-    /// Until told to stop (the phases are over); tells `done` once every alert of `expected`
-    /// is firing, so the payment fault ends early.
-    async fn run(
-        mut self,
-        expected: &[String],
-        done: watch::Sender<bool>,
-    ) -> Vec<(f64, String, String)> {
-        let mut seen: Vec<(f64, String, String)> = Vec::new();
-        loop {
-            if let Ok(alerts) = self.prom.alerts().await {
-                let at = self.start.elapsed().as_secs_f64();
-                for a in alerts {
-                    if !seen.iter().any(|(_, n, s)| *n == a.name && *s == a.state) {
-                        seen.push((at, a.name, a.state));
-                    }
-                }
-            }
-            let all_fired = expected
-                .iter()
-                .all(|e| seen.iter().any(|(_, n, s)| n == e && s == "firing"));
-            if all_fired && !expected.is_empty() {
-                let _ = done.send(true);
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = self.stop.wait_for(|s| *s) => break,
-            }
-        }
-        seen
-    }
-}
-
 fn first(day: &Day, alert: &str, state: Option<&str>) -> Option<f64> {
     day.timeline
         .iter()
@@ -642,7 +611,7 @@ fn windows_note(seconds: f64) -> String {
 
 impl BlackFridaySpec {
     /// One phase's load: `users` users for `seconds`, the day's mix, `taxa_erro` injected.
-    fn step(&self, users: u32, taxa_erro: f64, seconds: f64) -> LoadSpec {
+    fn step(&self, users: u32, error_rate: f64, seconds: f64) -> LoadSpec {
         LoadSpec {
             users,
             think_ms: self.think_ms,
@@ -650,8 +619,8 @@ impl BlackFridaySpec {
             max_requests: None,
             seed: self.seed,
             mix: self.mix.clone(),
-            taxa_erro,
-            latencia_extra_ms: 0,
+            error_rate,
+            extra_latency_ms: 0,
         }
     }
 }

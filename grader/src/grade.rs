@@ -35,7 +35,7 @@ pub async fn grade(course: &Course, spec: &Spec, opts: &Options) -> Result<Repor
     let mut report = Report {
         exercise: spec.id.clone(),
         title: spec.title.clone(),
-        roteiro: spec.roteiro.clone(),
+        guide_part: spec.guide_part.clone(),
         ungradable: None,
         checks: Vec::new(),
         notes,

@@ -186,7 +186,7 @@ fn list(lang: Lang) -> Result<u8, Error> {
         println!(
             "{:<6} {:<12} {:>3} pts  {}",
             s.id,
-            s.roteiro,
+            s.guide_part,
             s.max_score(),
             s.title.get(lang)
         );

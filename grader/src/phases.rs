@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use crate::checks::Outcome;
 use crate::correlation::{Reading, Repeated, Run, Step, Window};
 use crate::lang::{Text, both};
-use crate::options::Options;
+use crate::options::{EnvError, Options};
 use crate::prometheus::{Backend, Prometheus, unix_now};
 use crate::rules::SubmittedRules;
 use crate::spec::kinds::Phase as KindPhase;
@@ -88,7 +88,7 @@ pub fn correlation_run(base: &str, port: u16, loaded: &Loaded) -> Run {
 /// A phase of the grading.
 pub trait Phase: Send + Sync {
     /// Runs it; an error is the grader's environment failing, not the submission.
-    fn run<'a>(&'a self, stage: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, Text>>;
+    fn run<'a>(&'a self, stage: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, EnvError>>;
 }
 
 /// The phases the spec asks for, in the order their notes go to the report.
@@ -113,7 +113,7 @@ pub fn chosen(spec: &Spec) -> Vec<Box<dyn Phase + '_>> {
 }
 
 /// Runs every phase side by side; what they left, merged (the first error, if any).
-pub async fn run_all(phases: &[Box<dyn Phase + '_>], stage: &Stage<'_>) -> Result<Done, Text> {
+pub async fn run_all(phases: &[Box<dyn Phase + '_>], stage: &Stage<'_>) -> Result<Done, EnvError> {
     let each = futures_util::future::join_all(phases.iter().map(|p| p.run(stage))).await;
     let mut all = Done::default();
     for done in each {
@@ -129,7 +129,7 @@ pub async fn run_all(phases: &[Box<dyn Phase + '_>], stage: &Stage<'_>) -> Resul
 struct AlertScenarios;
 
 impl Phase for AlertScenarios {
-    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, Text>> {
+    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, EnvError>> {
         Box::pin(async move {
             let outcomes =
                 crate::scenario::run_all(st.spec, st.rules, st.backend, st.exe, st.work, st.opts)
@@ -146,7 +146,7 @@ impl Phase for AlertScenarios {
 struct BlackFriday;
 
 impl Phase for BlackFriday {
-    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, Text>> {
+    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, EnvError>> {
         Box::pin(async move {
             let (outcomes, note) =
                 crate::black_friday::run(st.spec, st.rules, st.backend, st.exe, st.work, st.opts)
@@ -164,7 +164,7 @@ impl Phase for BlackFriday {
 struct OneLoad<'s>(&'s LoadSpec);
 
 impl Phase for OneLoad<'_> {
-    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, Text>> {
+    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, EnvError>> {
         Box::pin(async move {
             let without = self.0.clone_without_faults();
             let load = if st.no_faults { &without } else { self.0 };
@@ -200,7 +200,7 @@ impl Phase for OneLoad<'_> {
 struct SteppedLoad<'s>(&'s StepsSpec);
 
 impl Phase for SteppedLoad<'_> {
-    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, Text>> {
+    fn run<'a>(&'a self, st: &'a Stage<'a>) -> BoxFuture<'a, Result<Done, EnvError>> {
         Box::pin(async move {
             let (note, mut loaded) = stepped_load(st.base, self.0, st.prom).await;
             if let Some(p) = st.prom {

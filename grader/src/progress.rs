@@ -113,7 +113,7 @@ pub fn overview(specs: &[Spec], state: &State, lang: Lang) -> String {
             out,
             "  {:<5} {:<12} {:<40} {status}",
             s.id,
-            s.roteiro,
+            s.guide_part,
             s.title.get(lang)
         );
     }

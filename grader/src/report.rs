@@ -13,7 +13,7 @@ use crate::lang::{Lang, Text};
 pub struct Report {
     pub exercise: String,
     pub title: Text,
-    pub roteiro: String,
+    pub guide_part: String,
     /// `Some(reason)` when the submission could not be graded at all (it does not build, or
     /// the app does not come up): every check then scores 0 and says why.
     pub ungradable: Option<Text>,
@@ -119,7 +119,7 @@ impl Report {
             self.exercise,
             self.title.get(lang),
             t("roteiro,", "roteiro,"),
-            self.roteiro
+            self.guide_part
         );
         if let Some(course) = &self.course {
             let _ = writeln!(out, "{} {}", t("Curso:", "Course:"), course.display());

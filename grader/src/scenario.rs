@@ -21,11 +21,11 @@ use std::collections::HashMap;
 
 use crate::checks::Outcome;
 use crate::lang::{Text, both};
-use crate::options::Options;
+use crate::options::{EnvError, Options};
 use crate::prometheus::Alertmanager;
-use crate::prometheus::{ActiveAlert, Backend, Prometheus, Webhook};
+use crate::prometheus::{Backend, Prometheus, Webhook};
 use crate::rules::{Alert, SubmittedRules};
-use crate::sandbox::{AppSettings, Sandbox};
+use crate::sandbox::{self, AlertLog, AppSettings, Sandbox, Watching};
 use crate::spec::kinds::Phase;
 use crate::spec::{CheckKind, LoadSpec, Spec};
 
@@ -34,14 +34,12 @@ use crate::spec::{CheckKind, LoadSpec, Spec};
 pub const WINDOW: Duration = Duration::from_secs(40);
 /// How long a firing alert's notification may take to reach the grader's webhook.
 pub const NOTIFY_WITHIN: Duration = Duration::from_secs(10);
-/// How often the alerts are read.
-const POLL: Duration = Duration::from_millis(500);
 
 /// What to inject.
 #[derive(Debug, Clone, Default)]
 pub struct Fault {
-    pub taxa_erro: f64,
-    pub latencia_extra_ms: u64,
+    pub error_rate: f64,
+    pub extra_latency_ms: u64,
     pub drain: Option<u32>,
 }
 
@@ -49,13 +47,13 @@ impl Fault {
     fn describe(&self) -> Text {
         let mut pt = Vec::new();
         let mut en = Vec::new();
-        if self.taxa_erro > 0.0 {
-            let p = self.taxa_erro * 100.0;
+        if self.error_rate > 0.0 {
+            let p = self.error_rate * 100.0;
             pt.push(format!("{p:.0} % das requisições com erro 500"));
             en.push(format!("{p:.0} % of requests answered 500"));
         }
-        if self.latencia_extra_ms > 0 {
-            let ms = self.latencia_extra_ms;
+        if self.extra_latency_ms > 0 {
+            let ms = self.extra_latency_ms;
             pt.push(format!("+{ms} ms em cada requisição"));
             en.push(format!("+{ms} ms on every request"));
         }
@@ -199,8 +197,8 @@ async fn phases(
         let mut faulty = baseline.clone();
         faulty.seconds = WINDOW.as_secs_f64();
         faulty.max_requests = None;
-        faulty.taxa_erro = fault.taxa_erro;
-        faulty.latencia_extra_ms = fault.latencia_extra_ms;
+        faulty.error_rate = fault.error_rate;
+        faulty.extra_latency_ms = fault.extra_latency_ms;
         if let Some(id) = fault.drain {
             faulty.mix = [(format!("checkout:{id}"), 1)].into_iter().collect();
             faulty.users = 1;
@@ -329,43 +327,34 @@ async fn phases(
     result
 }
 
-/// Polls the active alerts for at most `max`: every alert's first appearance in each state,
-/// with when. With a target alert, stops once it fires, or once it is pending and its
-/// `for:` would end after `max` (and tells `stop`).
+/// The alerts' log for at most `max`. With a target alert, stops once it fires, or once it
+/// is pending and its `for:` would end after `max` (and tells `stop`, which ends the load).
 async fn watch_alerts(
     prom: &Prometheus,
     max: Duration,
     target: Option<(&Alert, watch::Sender<bool>)>,
-) -> Vec<(Duration, ActiveAlert)> {
-    let start = Instant::now();
-    let mut seen: Vec<(Duration, ActiveAlert)> = Vec::new();
-    while start.elapsed() < max {
-        if let Ok(alerts) = prom.alerts().await {
-            for a in alerts {
-                if !seen
-                    .iter()
-                    .any(|(_, s)| s.name == a.name && s.state == a.state)
-                {
-                    seen.push((start.elapsed(), a));
-                }
-            }
-        }
-        if let Some((alert, stop)) = &target {
-            let done = seen.iter().any(|(at, a)| {
+) -> AlertLog {
+    let log = sandbox::watch_alerts(
+        prom,
+        Instant::now(),
+        Some(max),
+        std::future::pending(),
+        |log| {
+            let Some((alert, _)) = &target else {
+                return Watching::Go;
+            };
+            let done = log.iter().any(|(at, a)| {
                 a.name == alert.name
                     && (a.state == "firing" || (a.state == "pending" && *at + alert.hold > max))
             });
-            if done {
-                let _ = stop.send(true);
-                break;
-            }
-        }
-        tokio::time::sleep(POLL).await;
-    }
+            if done { Watching::Done } else { Watching::Go }
+        },
+    )
+    .await;
     if let Some((_, stop)) = target {
         let _ = stop.send(true);
     }
-    seen
+    log
 }
 
 /// The alert's expression evaluated now, for a report: its series' values, or the error.
@@ -401,7 +390,7 @@ pub async fn run_all(
     exe: Option<&Path>,
     work: &Path,
     opts: &Options,
-) -> Result<HashMap<String, Outcome>, Text> {
+) -> Result<HashMap<String, Outcome>, EnvError> {
     let wanted: Vec<(&str, &str, Fault)> = spec
         .checks
         .iter()
@@ -410,8 +399,8 @@ pub async fn run_all(
                 c.id.as_str(),
                 k.alert.as_str(),
                 Fault {
-                    taxa_erro: k.taxa_erro,
-                    latencia_extra_ms: k.latencia_extra_ms,
+                    error_rate: k.error_rate,
+                    extra_latency_ms: k.extra_latency_ms,
                     drain: k.drain,
                 },
             )),
@@ -442,10 +431,10 @@ pub async fn run_all(
     // The notification route: a webhook here, an Alertmanager posting to it.
     let (webhook, am) = if notified_check.is_some() {
         let webhook = Webhook::start().await.map_err(|e| {
-            both(
+            EnvError::Prometheus(both(
                 format!("o webhook do avaliador não abriu: {e}"),
                 format!("the grader's webhook did not open: {e}"),
-            )
+            ))
         })?;
         let am = Alertmanager::start(
             backend,
@@ -455,7 +444,8 @@ pub async fn run_all(
             &work.join("alertmanager"),
             Duration::from_secs(30),
         )
-        .await?;
+        .await
+        .map_err(EnvError::Prometheus)?;
         (Some(webhook), Some(am))
     } else {
         (None, None)

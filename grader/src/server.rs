@@ -156,6 +156,12 @@ pub async fn grade(
         }
         _ => None,
     };
+    // Prometheus adds a reloaded config's targets on its 5-second discovery tick: the Node
+    // Exporter's must have been scraped before the load, or a rate over the machine's series
+    // may find one sample at the load's end.
+    if let (Some(n), Some(p), Some(_)) = (&node, prom, &config) {
+        wait_scraped(p, &n.target, Duration::from_secs(15)).await;
+    }
     // The phases the spec asks for, side by side (see `crate::phases`): the load on the app,
     // which gives the instant every answer is evaluated at, and the alert scenarios and the
     // Black Friday, each in an app and a Prometheus of its own. An app the grader did not
@@ -175,9 +181,7 @@ pub async fn grade(
         no_faults,
     };
     let phases = crate::phases::chosen(spec);
-    let done = crate::phases::run_all(&phases, &stage)
-        .await
-        .map_err(EnvError::Prometheus)?;
+    let done = crate::phases::run_all(&phases, &stage).await?;
     let mut decided = done.outcomes;
     notes.extend(done.notes);
     let loaded = done.load.unwrap_or_default();
@@ -311,6 +315,22 @@ async fn build_and_start(
         Ok(app) => Ok((app, Some(exe), note)),
         Err(crate::app::StartError::Environment(t)) => Err(EnvError::Isolation(t).into()),
         Err(e) => Err(Halt::Ungradable(e.describe())),
+    }
+}
+
+/// Waits (at most `within`) until Prometheus has scraped the target at `host_port`; past the
+/// bound the checks find what there is.
+async fn wait_scraped(prom: &Prometheus, host_port: &str, within: Duration) {
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < within {
+        if let Ok(targets) = prom.targets().await
+            && targets
+                .iter()
+                .any(|t| t.scrape_url.contains(host_port) && t.health == "up")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

@@ -91,8 +91,9 @@ pub enum SpecError {
 pub struct Spec {
     pub format_version: u32,
     pub id: String,
-    /// Where in the roteiro this exercise comes from ("Parte 3").
-    pub roteiro: String,
+    /// Where in the roteiro (the course's source guide) this exercise comes from ("Parte 3").
+    #[serde(alias = "roteiro")]
+    pub guide_part: String,
     pub title: Text,
     /// The starter crate, relative to the course root.
     pub starter: PathBuf,
@@ -186,12 +187,12 @@ pub struct LoadSpec {
     /// Action name → weight (`navegar`, `produto`, `busca`, `carrinho`, `checkout`,
     /// `logout`; `checkout:2` pins a product).
     pub mix: BTreeMap<String, u32>,
-    /// Share of shop requests answered 500 while the load runs.
-    #[serde(default)]
-    pub taxa_erro: f64,
-    /// Extra latency of every shop request while the load runs.
-    #[serde(default)]
-    pub latencia_extra_ms: u64,
+    /// Share of shop requests answered 500 while the load runs (the shop's `taxa_erro`).
+    #[serde(default, alias = "taxa_erro")]
+    pub error_rate: f64,
+    /// Extra latency of every shop request while the load runs (its `latencia_extra_ms`).
+    #[serde(default, alias = "latencia_extra_ms")]
+    pub extra_latency_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -233,7 +234,9 @@ pub struct BlackFridaySpec {
     pub mix: BTreeMap<String, u32>,
     pub flash: u32,
     pub everyday: u32,
-    pub taxa_erro: f64,
+    /// Share of shop requests answered 500 during the payment fault.
+    #[serde(alias = "taxa_erro")]
+    pub error_rate: f64,
     /// What the business metrics must read through Prometheus after the day: each a query
     /// and the figure of the day's own ledger it must equal.
     pub totals: Vec<Total>,
@@ -329,8 +332,8 @@ impl StepsSpec {
             max_requests: None,
             seed: self.seed,
             mix: self.mix.clone(),
-            taxa_erro: 0.0,
-            latencia_extra_ms: 0,
+            error_rate: 0.0,
+            extra_latency_ms: 0,
         }
     }
 }
@@ -339,8 +342,8 @@ impl LoadSpec {
     /// The same load with no fault injected.
     pub fn clone_without_faults(&self) -> Self {
         Self {
-            taxa_erro: 0.0,
-            latencia_extra_ms: 0,
+            error_rate: 0.0,
+            extra_latency_ms: 0,
             ..self.clone()
         }
     }
@@ -364,7 +367,7 @@ impl LoadSpec {
             request_timeout: Duration::from_secs(5),
         };
         plan.validate().map_err(|e| e.to_string())?;
-        if !(0.0..=1.0).contains(&self.taxa_erro) {
+        if !(0.0..=1.0).contains(&self.error_rate) {
             return Err("taxa_erro goes from 0 to 1".into());
         }
         Ok(plan)
@@ -633,8 +636,8 @@ impl Spec {
                 .mix
                 .keys()
                 .any(|k| k.starts_with("checkout") && *k != format!("checkout:{}", bf.everyday));
-            if buys_other || bf.users.is_empty() || !(0.0..=1.0).contains(&bf.taxa_erro) {
-                return Err("[black_friday]: its mix buys only `checkout:<everyday>`, with users and a taxa_erro from 0 to 1".into());
+            if buys_other || bf.users.is_empty() || !(0.0..=1.0).contains(&bf.error_rate) {
+                return Err("[black_friday]: its mix buys only `checkout:<everyday>`, with users and a error_rate from 0 to 1".into());
             }
             if bf.totals.is_empty() {
                 return Err("[black_friday]: `totals` names at least one business total to read after the day".into());
@@ -647,8 +650,8 @@ impl Spec {
                     max_requests: None,
                     seed: bf.seed,
                     mix: bf.mix.clone(),
-                    taxa_erro: bf.taxa_erro,
-                    latencia_extra_ms: 0,
+                    error_rate: bf.error_rate,
+                    extra_latency_ms: 0,
                 }
                 .plan()
                 .map_err(|e| format!("[black_friday]: {e}"))?;
@@ -709,7 +712,7 @@ mod tests {
         let base = r#"
             format_version = 1
             id = "x"
-            roteiro = "Parte 0"
+            guide_part = "Parte 0"
             title = { pt = "t", en = "t" }
             starter = "a"
             solution = "b"
@@ -755,5 +758,34 @@ mod tests {
         let without = format!("{}totals = []\n{}", &final_[..start], &final_[end..]);
         let err = Spec::from_toml("final", &without).unwrap_err().to_string();
         assert!(err.contains("`totals` names at least one"), "{err}");
+    }
+
+    #[test]
+    fn the_portuguese_keys_of_earlier_specs_still_read() {
+        let ex5 = include_str!("../specs/ex5.toml");
+        let old = ex5
+            .replace("\nguide_part = ", "\nroteiro = ")
+            .replace("\nerror_rate = ", "\ntaxa_erro = ")
+            .replace("\nextra_latency_ms = ", "\nlatencia_extra_ms = ");
+        assert_ne!(old, ex5);
+        let (old, new) = (
+            Spec::from_toml("old", &old).unwrap(),
+            Spec::from_toml("new", ex5).unwrap(),
+        );
+        assert_eq!(old.guide_part, new.guide_part);
+        let load = |s: &Spec| s.load.as_ref().map(|l| (l.error_rate, l.extra_latency_ms));
+        assert_eq!(load(&old), load(&new));
+        assert!(load(&new).is_some_and(|(rate, _)| rate > 0.0));
+        let faults = |s: &Spec| {
+            s.checks
+                .iter()
+                .filter_map(|c| match &c.kind {
+                    CheckKind::AlertFires(k) => Some((k.error_rate, k.extra_latency_ms)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(faults(&old), faults(&new));
+        assert!(faults(&new).iter().any(|&(_, ms)| ms > 0));
     }
 }

@@ -260,7 +260,7 @@ impl Screen<'_> {
             "grader watch {} — {} ({})\n{} {}\n{}\n{rule}\n",
             self.spec.id,
             self.spec.title.get(self.lang),
-            self.spec.roteiro,
+            self.spec.guide_part,
             t("Vigiando", "Watching"),
             self.watched,
             t(

@@ -57,9 +57,9 @@ async fn run(
         )
     };
     let plan = load.plan().map_err(failed)?;
-    let faults = load.taxa_erro > 0.0 || load.latencia_extra_ms > 0;
+    let faults = load.error_rate > 0.0 || load.extra_latency_ms > 0;
     if faults {
-        set_faults(base, load.taxa_erro, load.latencia_extra_ms)
+        set_faults(base, load.error_rate, load.extra_latency_ms)
             .await
             .map_err(failed)?;
     }
@@ -129,9 +129,9 @@ fn client() -> reqwest::Client {
         .expect("a client with no TLS and no proxy always builds")
 }
 
-pub async fn set_faults(base: &str, taxa_erro: f64, latencia_extra_ms: u64) -> Result<(), String> {
+pub async fn set_faults(base: &str, error_rate: f64, extra_latency_ms: u64) -> Result<(), String> {
     let body =
-        serde_json::json!({ "taxa_erro": taxa_erro, "latencia_extra_ms": latencia_extra_ms });
+        serde_json::json!({ "taxa_erro": error_rate, "latencia_extra_ms": extra_latency_ms });
     let r = client()
         .put(format!("{base}/admin/falhas"))
         .json(&body)

@@ -738,7 +738,7 @@ fn every_exercise_has_its_page_and_solution_in_the_summary() {
         if !src.join(&page).is_file() {
             problems.push(format!(
                 "exercise `{}` ({}) has no page: create book/src/{page}",
-                spec.id, spec.roteiro
+                spec.id, spec.guide_part
             ));
         }
         if !src.join(&solution).is_file() {

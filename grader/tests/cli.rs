@@ -15,7 +15,7 @@ fn list_names_every_exercise_with_its_points() {
             .find(|l| l.starts_with(&spec.id))
             .expect("listed");
         assert!(
-            line.contains(&spec.roteiro) && line.contains(&format!("{} pts", spec.max_score())),
+            line.contains(&spec.guide_part) && line.contains(&format!("{} pts", spec.max_score())),
             "{line}"
         );
     }

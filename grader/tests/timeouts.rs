@@ -25,7 +25,7 @@ fn slow_metrics() -> tempfile::TempDir {
 const SPEC: &str = r#"
 format_version = 1
 id = "ex1"
-roteiro = "Parte 3"
+guide_part = "Parte 3"
 title = { pt = "tempo por verificação", en = "a time per check" }
 starter = "exercises/ex1-metricas-http"
 solution = "solutions/ex1-metricas-http"

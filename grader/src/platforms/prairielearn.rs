@@ -131,7 +131,7 @@ mod tests {
         Report {
             exercise: "ex1".into(),
             title: both("t", "t"),
-            roteiro: "Parte 3".into(),
+            guide_part: "Parte 3".into(),
             ungradable: None,
             checks,
             notes: vec![],

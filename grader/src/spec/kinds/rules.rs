@@ -76,12 +76,12 @@ impl Kind for RuleUnitTest {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AlertFires {
     pub alert: String,
-    /// Share of shop requests answered 500.
-    #[serde(default)]
-    pub taxa_erro: f64,
-    /// Extra latency of every shop request.
-    #[serde(default)]
-    pub latencia_extra_ms: u64,
+    /// Share of shop requests answered 500 (the shop's `taxa_erro`).
+    #[serde(default, alias = "taxa_erro")]
+    pub error_rate: f64,
+    /// Extra latency of every shop request (its `latencia_extra_ms`).
+    #[serde(default, alias = "latencia_extra_ms")]
+    pub extra_latency_ms: u64,
     /// Buy this product until it is sold out.
     pub drain: Option<u32>,
 }
