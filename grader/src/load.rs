@@ -248,11 +248,11 @@ pub async fn run(args: LoadArgs) -> Result<u8, crate::Error> {
     if let Err(e) = listening(&args.url).await {
         return Err(crate::Error::Environment(both(
             format!(
-                "nada responde em {} ({e}). Inicie o app antes, por exemplo: cargo run -p ex2-metricas-negocio-solucao -- --port 5000",
+                "nada responde em {} ({e}). Inicie o app antes, por exemplo a sua loja do exercício 2: cargo run -p ex2-metricas-negocio -- --port 5000",
                 args.url
             ),
             format!(
-                "nothing answers at {} ({e}). Start the app first, e.g.: cargo run -p ex2-metricas-negocio-solucao -- --port 5000",
+                "nothing answers at {} ({e}). Start the app first, e.g. your shop of exercise 2: cargo run -p ex2-metricas-negocio -- --port 5000",
                 args.url
             ),
         )));

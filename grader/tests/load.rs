@@ -196,4 +196,11 @@ fn load_with_nothing_listening_says_to_start_the_app() {
         "{}",
         run.stderr
     );
+    // The app it suggests is the student's own shop, which the student edition has too.
+    assert!(
+        run.stderr
+            .contains("cargo run -p ex2-metricas-negocio -- --port 5000"),
+        "{}",
+        run.stderr
+    );
 }
