@@ -18,9 +18,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-use tokio::sync::watch;
+use std::time::Duration;
 
 use crate::checks::Outcome;
 use crate::correlation::{Step, Window};
@@ -29,14 +27,13 @@ use crate::options::{EnvError, Options};
 use crate::prometheus::unix_now;
 use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
-use crate::sandbox::{self, AppSettings, Sandbox, SandboxError, Watching};
+use crate::sandbox::{AppSettings, Sandbox, SandboxError};
 use crate::spec::kinds::Phase;
 use crate::spec::{BlackFridaySpec, CheckKind, DayFigure, LoadSpec, Spec};
+use crate::timeline::{self, Done, Segment, Traffic};
 
 /// How long the payment fault may last before the verdict is taken.
 pub const FAULT_WINDOW: Duration = Duration::from_secs(50);
-/// The flash sale's purchases: more than any product's stock, so it always sells out.
-const MAX_FLASH_PURCHASES: u32 = 200;
 
 /// How the report measures each surge step for its intervals and law checks (the method of
 /// the performance-evaluation chapter): the first [`SURGE_WARMUP_S`] seconds of the step are
@@ -185,7 +182,8 @@ pub async fn run(
     Ok((outcomes, day.note))
 }
 
-/// The three phases, the alerts watched throughout, then the business metrics read back.
+/// The three phases as one timeline (`crate::timeline`), the alerts watched throughout, then
+/// the business metrics read back.
 async fn live(
     prom: &Prometheus,
     base: &str,
@@ -199,92 +197,65 @@ async fn live(
         prices: prices(base).await?,
         ..Day::default()
     };
-    let start = Instant::now();
-    // `stop`: the phases are over; `fired`: every expected alert is firing.
-    let (stop_tx, mut stop_rx) = watch::channel(false);
-    let (fired_tx, fired_rx) = watch::channel(false);
-    // The alerts' log until the phases are over; once every expected alert fires, the payment
-    // fault may end.
-    let stopped = async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    };
-    let watcher = sandbox::watch_alerts(prom, start, None, stopped, |log| {
+    // The surge's steps, the flash sale, then the payment fault until every expected alert
+    // fires (or its window is over), with the alerts' log across the day.
+    let mut segments: Vec<Segment> = bf
+        .users
+        .iter()
+        .map(|&users| Segment::run(Traffic::Load(bf.step(users, 0.0, bf.seconds))))
+        .collect();
+    segments.push(Segment::run(Traffic::SellOut(bf.flash)));
+    let users = bf.users.last().copied().unwrap_or(1);
+    let fault = bf.step(users, bf.error_rate, FAULT_WINDOW.as_secs_f64());
+    let expected_all: Vec<String> = expected.to_vec();
+    segments.push(Segment::until(Traffic::Load(fault), move |log, _| {
         let fired = |e: &String| log.iter().any(|(_, a)| a.name == *e && a.state == "firing");
-        if !expected.is_empty() && expected.iter().all(fired) {
-            let _ = fired_tx.send(true);
+        !expected_all.is_empty() && expected_all.iter().all(fired)
+    }));
+    // The users of each segment: the surge's steps, one buyer in the flash sale, the last
+    // step's users in the payment fault.
+    let users_of = |i: usize| match bf.users.get(i) {
+        Some(&u) => u,
+        None if i == bf.users.len() => 1,
+        None => users,
+    };
+    let timeline = timeline::run(prom, base, &segments).await;
+    // Each step's windows for the report's intervals and law checks: the surge's steps only
+    // (see [`SURGE_WINDOWS`]).
+    let (mut steps, mut windows) = (Vec::new(), Vec::new());
+    let mut sold: HashMap<u32, u64> = HashMap::new();
+    for (i, ran) in timeline.ran.iter().enumerate() {
+        match &ran.outcome {
+            Ok(Done::Load(report)) => add_sales(&mut sold, report, bf.everyday),
+            Ok(Done::Sold(units)) => *sold.entry(bf.flash).or_default() += units,
+            Err(why) => return Err(why.clone()),
         }
-        Watching::Go
-    });
-    let phases = async {
-        let mut steps = Vec::new();
-        // Each step's windows for the report's intervals and law checks.
-        let mut windows: Vec<Vec<Window>> = Vec::new();
-        let mut sold: HashMap<u32, u64> = HashMap::new();
-        // 1. The surge, with the requests in flight sampled (Little's N, for the report
-        // only: the load is the same as without the samples).
-        for &users in &bf.users {
-            let from = unix_now();
-            let (report, in_flight) =
-                crate::workload::apply_sampled(base, &bf.step(users, 0.0, bf.seconds)).await;
-            add_sales(&mut sold, &report?, bf.everyday);
-            let end = unix_now();
-            windows.push(crate::correlation::windows(
-                from + SURGE_WARMUP_S,
+        let surge = i < bf.users.len();
+        windows.push(if surge {
+            crate::correlation::windows(
+                ran.from + SURGE_WARMUP_S,
                 SURGE_WINDOW_S,
                 SURGE_WINDOWS,
-                end,
-                &in_flight,
-            ));
-            steps.push(Step {
-                users: u64::from(users),
-                start: from,
-                end,
-            });
-        }
-        // 2. The flash sale, one unit at a time until it sells out.
-        let flash_at = start.elapsed().as_secs_f64();
-        let from = unix_now();
-        *sold.entry(bf.flash).or_default() += flash_sale(base, bf.flash).await?;
-        steps.push(Step {
-            users: 1,
-            start: from,
-            end: unix_now(),
+                ran.end,
+                &ran.in_flight,
+            )
+        } else {
+            Vec::new()
         });
-        windows.push(Vec::new());
-        // 3. The payment fault, until the alerts expected fired (the watcher says) or the
-        // window is over.
-        let fault_at = start.elapsed().as_secs_f64();
-        let from = unix_now();
-        let users = bf.users.last().copied().unwrap_or(1);
-        let mut rx = fired_rx;
-        let done = async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        let load = bf.step(users, bf.error_rate, FAULT_WINDOW.as_secs_f64());
-        let report = crate::workload::apply_until(base, &load, done).await;
-        let _ = crate::workload::clear_faults(base).await;
-        add_sales(&mut sold, &report?, bf.everyday);
         steps.push(Step {
-            users: u64::from(users),
-            start: from,
-            end: unix_now(),
+            users: u64::from(users_of(i)),
+            start: ran.from,
+            end: ran.end,
         });
-        windows.push(Vec::new());
-        Ok::<_, Text>((steps, windows, sold, flash_at, fault_at))
-    };
-    let phases = async {
-        let r = phases.await;
-        let _ = stop_tx.send(true);
-        r
-    };
-    let (log, phases) = tokio::join!(watcher, phases);
-    let (steps, windows, sold, flash_at, fault_at) = phases?;
-    day.timeline = log
+    }
+    let began = |i: usize| timeline.ran.get(i).map_or(0.0, |r| r.began.as_secs_f64());
+    day.flash_at = began(bf.users.len());
+    day.fault_at = began(bf.users.len() + 1);
+    day.timeline = timeline
+        .log
         .into_iter()
         .map(|(at, a)| (at.as_secs_f64(), a.name, a.state))
         .collect();
-    day.flash_at = flash_at;
-    day.fault_at = fault_at;
     day.sold = sold;
     // The last scrape after the last sale.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -345,41 +316,6 @@ fn client() -> reqwest::Client {
         .expect("a client with no TLS and no proxy always builds")
 }
 
-/// Buys `produto` one unit at a time until the shop answers 409 (sold out); the sales made.
-async fn flash_sale(base: &str, produto: u32) -> Result<u64, Text> {
-    let http = client();
-    let body =
-        serde_json::json!({"produto_id": produto, "quantidade": 1, "metodo_pagamento": "pix"});
-    let mut sold = 0;
-    for _ in 0..MAX_FLASH_PURCHASES {
-        let r = http
-            .post(format!("{base}/checkout"))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| {
-                both(
-                    format!("POST /checkout falhou na venda relâmpago: {e}"),
-                    format!("POST /checkout failed in the flash sale: {e}"),
-                )
-            })?;
-        match r.status().as_u16() {
-            200 => sold += 1,
-            409 => return Ok(sold),
-            s => {
-                return Err(both(
-                    format!("POST /checkout respondeu {s} na venda relâmpago"),
-                    format!("POST /checkout answered {s} in the flash sale"),
-                ));
-            }
-        }
-    }
-    Err(both(
-        format!("o produto {produto} não esgotou em {MAX_FLASH_PURCHASES} compras"),
-        format!("product {produto} did not sell out in {MAX_FLASH_PURCHASES} purchases"),
-    ))
-}
-
 /// The checkouts a load run sold: its load buys only `produto`, one unit each.
 fn add_sales(sold: &mut HashMap<u32, u64>, report: &loadgen::Report, produto: u32) {
     let ok = report
@@ -391,7 +327,7 @@ fn add_sales(sold: &mut HashMap<u32, u64>, report: &loadgen::Report, produto: u3
     *sold.entry(produto).or_default() += ok;
 }
 
-/// Polls the alerts from `start` on, recording each alert's first time in each state.
+/// When `alert` was first active (in `state`, or in any), seconds since the day began.
 fn first(day: &Day, alert: &str, state: Option<&str>) -> Option<f64> {
     day.timeline
         .iter()

@@ -27,6 +27,7 @@ pub mod process;
 pub mod prometheus;
 pub mod sandbox;
 pub mod scrape;
+pub mod timeline;
 pub mod workload;
 
 // Submitted files: prometheus.yml, rule files, the dashboard, the answers.

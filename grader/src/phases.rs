@@ -238,7 +238,8 @@ async fn stepped_load(base: &str, steps: &StepsSpec, prom: Option<&Prometheus>) 
     let (mut pt, mut en) = (Vec::new(), Vec::new());
     for &users in &steps.users {
         let start = unix_now();
-        let (report, in_flight) = crate::workload::apply_sampled(base, &steps.step(users)).await;
+        let (report, in_flight) =
+            crate::workload::apply_sampled(base, &steps.step(users), std::future::pending()).await;
         match report {
             Ok(r) => {
                 let (n, failed) = (r.total.requests, r.total.failures);

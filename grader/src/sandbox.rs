@@ -1,16 +1,14 @@
 //! A Prometheus of its own evaluating a rule file, scraping an app the grader started: the
 //! ground each alert scenario and the final project's Black Friday run on, in a folder of
-//! their own so that no two phases see each other's samples or alerts; and the log of the
-//! alerts both are judged on ([`watch_alerts`]).
+//! their own so that no two phases see each other's samples or alerts.
 
-use std::future::Future;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::app::App;
 use crate::isolation::Isolation;
 use crate::lang::{Text, both};
-use crate::prometheus::{ActiveAlert, Backend, Prometheus};
+use crate::prometheus::{Backend, Prometheus};
 
 /// How the app is started (the grading run's settings).
 #[derive(Debug, Clone, Copy)]
@@ -102,53 +100,4 @@ impl Sandbox {
         self.prom.stop().await;
         self.app.process.stop(Duration::from_secs(2)).await;
     }
-}
-
-/// How often the alerts are read while a sandbox's traffic runs.
-const ALERT_POLL: Duration = Duration::from_millis(500);
-
-/// Each alert's first appearance in each state (`pending`, `firing`), with when since the
-/// watch began, in the order they appeared.
-pub type AlertLog = Vec<(Duration, ActiveAlert)>;
-
-/// Whether to go on reading the alerts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Watching {
-    Go,
-    Done,
-}
-
-/// Reads `prom`'s active alerts every half second from `start`, logging each alert's first
-/// time in each state, until `stop` resolves, `max` has passed since `start`, or `after_read`
-/// (shown the log after every read: it may also tell the traffic to end) says it is done.
-pub async fn watch_alerts(
-    prom: &Prometheus,
-    start: Instant,
-    max: Option<Duration>,
-    stop: impl Future<Output = ()>,
-    mut after_read: impl FnMut(&AlertLog) -> Watching,
-) -> AlertLog {
-    let mut log = AlertLog::new();
-    let mut stop = std::pin::pin!(stop);
-    while max.is_none_or(|max| start.elapsed() < max) {
-        if let Ok(alerts) = prom.alerts().await {
-            let at = start.elapsed();
-            for a in alerts {
-                if !log
-                    .iter()
-                    .any(|(_, s)| s.name == a.name && s.state == a.state)
-                {
-                    log.push((at, a));
-                }
-            }
-        }
-        if after_read(&log) == Watching::Done {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(ALERT_POLL) => {}
-            _ = &mut stop => break,
-        }
-    }
-    log
 }

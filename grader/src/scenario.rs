@@ -2,7 +2,8 @@
 //!
 //! Each scenario runs in an app and a Prometheus of its own, so that one fault's traces (a
 //! rate window still full of errors) never leak into another's verdict, and the scenarios of
-//! an exercise run side by side. A scenario has two phases:
+//! an exercise run side by side. A scenario has two phases, each a timeline of its own
+//! (`crate::timeline`), so that each phase's log of the alerts starts empty:
 //! 1. **baseline**: the spec's load, no fault, for its duration. The alert may not be
 //!    pending or firing: if it is, it fires without cause.
 //! 2. **fault**: the same load with the fault injected through the app's `/admin/falhas` (or
@@ -13,9 +14,7 @@
 //!    when it would fire.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-use tokio::sync::watch;
+use std::time::Duration;
 
 use std::collections::HashMap;
 
@@ -25,9 +24,10 @@ use crate::options::{EnvError, Options};
 use crate::prometheus::Alertmanager;
 use crate::prometheus::{Backend, Prometheus, Webhook};
 use crate::rules::{Alert, SubmittedRules};
-use crate::sandbox::{self, AlertLog, AppSettings, Sandbox, Watching};
+use crate::sandbox::{AppSettings, Sandbox};
 use crate::spec::kinds::Phase;
 use crate::spec::{CheckKind, LoadSpec, Spec};
+use crate::timeline::{self, AlertLog, Segment, Traffic};
 
 /// How long the fault phase may take: long enough for a `for:` of 15 s after the rate
 /// windows fill, short enough that a verdict comes within a minute.
@@ -161,10 +161,8 @@ async fn phases(
 
         // Baseline: the load, no fault; nothing may fire.
         let baseline = env.baseline.clone_without_faults();
-        let (_, seen) = tokio::join!(
-            crate::workload::apply(&base, &baseline),
-            watch_alerts(prom, Duration::from_secs_f64(baseline.seconds), None)
-        );
+        let calm = [Segment::run(Traffic::Load(baseline.clone()))];
+        let seen = timeline::run(prom, &base, &calm).await.log;
         if let Some((at, a)) = seen.iter().find(|(_, a)| a.name == alert.name) {
             return Err((
                 both(
@@ -203,15 +201,19 @@ async fn phases(
             faulty.mix = [(format!("checkout:{id}"), 1)].into_iter().collect();
             faulty.users = 1;
         }
-        let fault_start = Instant::now();
-        let (stop_tx, mut stop_rx) = watch::channel(false);
-        let stop = async move {
-            let _ = stop_rx.wait_for(|s| *s).await;
+        // It ends once the alert fires, or once it is pending and its `for:` would end after
+        // the window.
+        let (name, hold) = (alert.name.clone(), alert.hold);
+        let done = move |log: &AlertLog, began: Duration| {
+            log.iter().any(|(at, a)| {
+                a.name == name
+                    && (a.state == "firing"
+                        || (a.state == "pending" && at.saturating_sub(began) + hold > WINDOW))
+            })
         };
-        let (_, timeline) = tokio::join!(
-            crate::workload::apply_until(&base, &faulty, stop),
-            watch_alerts(prom, WINDOW, Some((alert, stop_tx)))
-        );
+        let faulted = timeline::run(prom, &base, &[Segment::until(Traffic::Load(faulty), done)]).await;
+        let fault_start = faulted.start;
+        let timeline = faulted.log;
         let first = |name: &str, state: &str| {
             timeline
                 .iter()
@@ -325,36 +327,6 @@ async fn phases(
     let _ = crate::workload::clear_faults(&base).await;
     sandbox.stop().await;
     result
-}
-
-/// The alerts' log for at most `max`. With a target alert, stops once it fires, or once it
-/// is pending and its `for:` would end after `max` (and tells `stop`, which ends the load).
-async fn watch_alerts(
-    prom: &Prometheus,
-    max: Duration,
-    target: Option<(&Alert, watch::Sender<bool>)>,
-) -> AlertLog {
-    let log = sandbox::watch_alerts(
-        prom,
-        Instant::now(),
-        Some(max),
-        std::future::pending(),
-        |log| {
-            let Some((alert, _)) = &target else {
-                return Watching::Go;
-            };
-            let done = log.iter().any(|(at, a)| {
-                a.name == alert.name
-                    && (a.state == "firing" || (a.state == "pending" && *at + alert.hold > max))
-            });
-            if done { Watching::Done } else { Watching::Go }
-        },
-    )
-    .await;
-    if let Some((_, stop)) = target {
-        let _ = stop.send(true);
-    }
-    log
 }
 
 /// The alert's expression evaluated now, for a report: its series' values, or the error.

@@ -27,19 +27,14 @@ pub async fn apply_until(
 /// mean number of requests inside the app, N in Little's law (see [`mean_in_flight`]).
 pub type InFlight = Vec<(f64, f64)>;
 
-/// [`apply`], with the samples of its requests in flight.
+/// [`apply_until`], with the samples of its requests in flight.
 pub async fn apply_sampled(
     base: &str,
     load: &LoadSpec,
+    cancel: impl Future<Output = ()> + Send,
 ) -> (Result<loadgen::Report, Text>, InFlight) {
     let samples = std::sync::Arc::new(std::sync::Mutex::new(InFlight::new()));
-    let report = run(
-        base,
-        load,
-        std::future::pending(),
-        Some(std::sync::Arc::clone(&samples)),
-    )
-    .await;
+    let report = run(base, load, cancel, Some(std::sync::Arc::clone(&samples))).await;
     let samples = samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
     (report, samples)
 }

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "prometheus::*",
             "node_exporter",
             "sandbox",
+            "timeline",
             "scrape",
             "workload",
         ],
