@@ -292,7 +292,7 @@ async fn prices(base: &str) -> Result<HashMap<u32, f64>, Text> {
             format!("GET /produtos failed: {e}"),
         )
     };
-    let list: serde_json::Value = client()
+    let list: serde_json::Value = crate::net::client()
         .get(format!("{base}/produtos"))
         .send()
         .await
@@ -306,14 +306,6 @@ async fn prices(base: &str) -> Result<HashMap<u32, f64>, Text> {
         .flatten()
         .filter_map(|p| Some((u32::try_from(p["id"].as_u64()?).ok()?, p["preco"].as_f64()?)))
         .collect())
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .no_proxy()
-        .build()
-        .expect("a client with no TLS and no proxy always builds")
 }
 
 /// The checkouts a load run sold: its load buys only `produto`, one unit each.

@@ -194,17 +194,9 @@ async fn watch_alerts(
     log
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .no_proxy()
-        .build()
-        .expect("a client with no TLS and no proxy always builds")
-}
-
 /// Buys `product` one unit at a time until the shop answers 409 (sold out); the sales made.
 async fn sell_out(base: &str, product: u32) -> Result<u64, Text> {
-    let http = client();
+    let http = crate::net::client();
     let body =
         serde_json::json!({"produto_id": product, "quantidade": 1, "metodo_pagamento": "pix"});
     let mut sold = 0;

@@ -116,18 +116,10 @@ pub fn summary(report: &loadgen::Report) -> Text {
     )
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .no_proxy()
-        .build()
-        .expect("a client with no TLS and no proxy always builds")
-}
-
 pub async fn set_faults(base: &str, error_rate: f64, extra_latency_ms: u64) -> Result<(), String> {
     let body =
         serde_json::json!({ "taxa_erro": error_rate, "latencia_extra_ms": extra_latency_ms });
-    let r = client()
+    let r = crate::net::client()
         .put(format!("{base}/admin/falhas"))
         .json(&body)
         .send()
@@ -142,7 +134,7 @@ pub async fn set_faults(base: &str, error_rate: f64, extra_latency_ms: u64) -> R
 
 /// Whether the app at `base` has the course's fault injection (`GET /admin/falhas`).
 pub async fn has_faults(base: &str) -> bool {
-    client()
+    crate::net::client()
         .get(format!("{base}/admin/falhas"))
         .send()
         .await
@@ -150,7 +142,7 @@ pub async fn has_faults(base: &str) -> bool {
 }
 
 pub async fn clear_faults(base: &str) -> Result<(), String> {
-    client()
+    crate::net::client()
         .delete(format!("{base}/admin/falhas"))
         .send()
         .await
