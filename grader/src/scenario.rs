@@ -160,7 +160,10 @@ async fn phases(
             .map_err(broke)?;
 
         // Baseline: the load, no fault; nothing may fire.
-        let baseline = env.baseline.clone_without_faults();
+        let mut baseline = env.baseline.clone_without_faults();
+        // The alerts are watched while the load runs: a load capped by a number of requests
+        // runs its whole duration here, so the calm phase is watched for all of it.
+        baseline.max_requests = None;
         let calm = [Segment::run(Traffic::Load(baseline.clone()))];
         let seen = timeline::run(prom, &base, &calm).await.log;
         if let Some((at, a)) = seen.iter().find(|(_, a)| a.name == alert.name) {
