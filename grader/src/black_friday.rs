@@ -1,20 +1,25 @@
 //! The final project's Black Friday: one day of the shop in under a minute, in an app and a
 //! Prometheus of its own (evaluating the submitted rules every second), while the grader
-//! watches the alerts:
-//!
-//! 1. **surge**: more users each step (the spec's `users`), browsing, carts and purchases of
-//!    the everyday product;
-//! 2. **flash sale**: the promoted product bought one unit at a time until it sells out (a
-//!    409), each answer counted;
-//! 3. **payment fault**: the same traffic with a share of requests answered 500 (through
-//!    `/admin/falhas`), until every expected alert fired or the window is over.
+//! watches the alerts. The day is the spec's `[black_friday]` (see
+//! [`crate::spec::BlackFridaySpec`]): its phases run one after the other as one timeline
+//! (`crate::timeline`), each a load of the day's traffic (with a share of requests answered
+//! 500, until the expected alerts fire, when it says so) or a product bought until it sells
+//! out. The final's day: a surge in three steps, a flash sale, a payment fault.
 //!
 //! Then the verdicts: the alerts of `order` went active in that order (the order the
 //! problems began) and each reached firing, the `quiet` ones never went active; and the
 //! business metrics, read through Prometheus, moved exactly as the sales made (every
 //! checkout answered 200 counted, units and revenue from the catalogue's prices). With
-//! `--charts DIR`, the run's correlation report goes to `DIR/black-friday/`, each surge step
-//! with its intervals and operational-law checks (see [`SURGE_WINDOWS`]).
+//! `--charts DIR`, the run's correlation report goes to `DIR/black-friday/`, each measured
+//! phase with its intervals and operational-law checks over the day's `windows`.
+//!
+//! The flash sale and the payment fault are never measured: neither is a steady state (one
+//! client buying until the stock runs out; half the requests refused with a 500 before any
+//! handler, so they never hold a gateway connection and would bias the gateway's service
+//! time the utilisation law pools over every window). The windows are batch means within one
+//! run: consecutive windows are correlated, so even their interval is optimistic. The report
+//! says so; the student's own analysis measures longer windows with `grader load --repeat`
+//! (book: projeto-final.md, section 5).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,48 +34,16 @@ use crate::prometheus::{Backend, Prometheus};
 use crate::rules::SubmittedRules;
 use crate::sandbox::{AppSettings, Sandbox, SandboxError};
 use crate::spec::kinds::Phase;
-use crate::spec::{BlackFridaySpec, CheckKind, DayFigure, LoadSpec, Spec};
+use crate::spec::{BlackFridaySpec, CheckKind, DayFigure, DayUntil, Spec, Windows};
 use crate::timeline::{self, Done, Segment, Traffic};
-
-/// How long the payment fault may last before the verdict is taken.
-pub const FAULT_WINDOW: Duration = Duration::from_secs(50);
-
-/// How the report measures each surge step for its intervals and law checks (the method of
-/// the performance-evaluation chapter): the first [`SURGE_WARMUP_S`] seconds of the step are
-/// left out, then [`SURGE_WINDOWS`] consecutive windows of [`SURGE_WINDOW_S`] seconds, each
-/// with the load generator's mean requests in flight (Little's N).
-///
-/// The day's steps are short (6 s in the final's spec, and they stay so: the alerts' verdicts
-/// rest on the day's timeline), and the sandbox's Prometheus scrapes every second, so this is
-/// a compromise. A second of warm-up is enough here: every user starts at once and a
-/// response takes well under a second, so the step's queue settles fast, and the windows are
-/// read by differences of samples, not by `rate()` windows that would still hold the step
-/// before. Windows of two scrape intervals each (a whole number of them, so both edges lag
-/// their last scrape alike) leave the step's last second as a margin, so the second window
-/// always ends before the step does. Two windows are one degree of freedom: Student's t is
-/// 12.706, and the intervals come out wide, which is what six seconds can honestly say.
-/// They are also batch means within one run: consecutive windows are correlated, so even
-/// that interval is optimistic. The report says so; the student's own analysis measures
-/// longer windows with `grader load --repeat` (book: projeto-final.md, section 5).
-///
-/// The flash sale and the payment fault get no windows: neither is a steady state (one
-/// client buying until the stock runs out; half the requests refused with a 500 before any
-/// handler, so they never hold a gateway connection and would bias the gateway's service
-/// time the utilisation law pools over every window).
-pub const SURGE_WINDOWS: u32 = 2;
-/// See [`SURGE_WINDOWS`].
-pub const SURGE_WINDOW_S: f64 = 2.0;
-/// See [`SURGE_WINDOWS`].
-pub const SURGE_WARMUP_S: f64 = 1.0;
 
 /// What the run did and saw, for the checks.
 #[derive(Debug, Default)]
 struct Day {
     /// Alerts' first time in each state, seconds since the day began.
     timeline: Vec<(f64, String, String)>,
-    /// When each phase began, seconds since the day began.
-    flash_at: f64,
-    fault_at: f64,
+    /// When each named phase began, seconds since the day began.
+    marks: Vec<(Text, f64)>,
     /// Checkouts answered 200, by product.
     sold: HashMap<u32, u64>,
     /// Unit price by product, from `GET /produtos`.
@@ -197,60 +170,66 @@ async fn live(
         prices: prices(base).await?,
         ..Day::default()
     };
-    // The surge's steps, the flash sale, then the payment fault until every expected alert
-    // fires (or its window is over), with the alerts' log across the day.
-    let mut segments: Vec<Segment> = bf
-        .users
+    // The day's phases, with the alerts' log across them.
+    let segments: Vec<Segment> = bf
+        .phases
         .iter()
-        .map(|&users| Segment::run(Traffic::Load(bf.step(users, 0.0, bf.seconds))))
+        .map(|phase| {
+            let traffic = match phase.sell_out {
+                Some(product) => Traffic::SellOut(product),
+                None => Traffic::Load(bf.load(phase)),
+            };
+            match phase.until {
+                None => Segment::run(traffic),
+                Some(DayUntil::AlertsFiring) => {
+                    let expected = expected.to_vec();
+                    Segment::until(traffic, move |log, _| {
+                        let fired = |e: &String| {
+                            log.iter().any(|(_, a)| a.name == *e && a.state == "firing")
+                        };
+                        !expected.is_empty() && expected.iter().all(fired)
+                    })
+                }
+            }
+        })
         .collect();
-    segments.push(Segment::run(Traffic::SellOut(bf.flash)));
-    let users = bf.users.last().copied().unwrap_or(1);
-    let fault = bf.step(users, bf.error_rate, FAULT_WINDOW.as_secs_f64());
-    let expected_all: Vec<String> = expected.to_vec();
-    segments.push(Segment::until(Traffic::Load(fault), move |log, _| {
-        let fired = |e: &String| log.iter().any(|(_, a)| a.name == *e && a.state == "firing");
-        !expected_all.is_empty() && expected_all.iter().all(fired)
-    }));
-    // The users of each segment: the surge's steps, one buyer in the flash sale, the last
-    // step's users in the payment fault.
-    let users_of = |i: usize| match bf.users.get(i) {
-        Some(&u) => u,
-        None if i == bf.users.len() => 1,
-        None => users,
-    };
     let timeline = timeline::run(prom, base, &segments).await;
-    // Each step's windows for the report's intervals and law checks: the surge's steps only
-    // (see [`SURGE_WINDOWS`]).
+    // Each phase's windows for the report's intervals and law checks: the measured ones only.
     let (mut steps, mut windows) = (Vec::new(), Vec::new());
     let mut sold: HashMap<u32, u64> = HashMap::new();
-    for (i, ran) in timeline.ran.iter().enumerate() {
+    for (phase, ran) in bf.phases.iter().zip(&timeline.ran) {
         match &ran.outcome {
             Ok(Done::Load(report)) => add_sales(&mut sold, report, bf.everyday),
-            Ok(Done::Sold(units)) => *sold.entry(bf.flash).or_default() += units,
+            Ok(Done::Sold(units)) => {
+                *sold.entry(phase.sell_out.unwrap_or_default()).or_default() += units;
+            }
             Err(why) => return Err(why.clone()),
         }
-        let surge = i < bf.users.len();
-        windows.push(if surge {
-            crate::correlation::windows(
-                ran.from + SURGE_WARMUP_S,
-                SURGE_WINDOW_S,
-                SURGE_WINDOWS,
+        windows.push(match (phase.measured, bf.windows) {
+            (true, Some(w)) => crate::correlation::windows(
+                ran.from + w.warmup_s,
+                w.seconds,
+                w.count,
                 ran.end,
                 &ran.in_flight,
-            )
-        } else {
-            Vec::new()
+            ),
+            _ => Vec::new(),
         });
+        // A sell-out has one buyer.
+        let users = if phase.sell_out.is_some() {
+            1
+        } else {
+            phase.users
+        };
         steps.push(Step {
-            users: u64::from(users_of(i)),
+            users: u64::from(users),
             start: ran.from,
             end: ran.end,
         });
+        if let Some(name) = &phase.name {
+            day.marks.push((name.clone(), ran.began.as_secs_f64()));
+        }
     }
-    let began = |i: usize| timeline.ran.get(i).map_or(0.0, |r| r.began.as_secs_f64());
-    day.flash_at = began(bf.users.len());
-    day.fault_at = began(bf.users.len() + 1);
     day.timeline = timeline
         .log
         .into_iter()
@@ -279,7 +258,7 @@ async fn live(
     }
     if let Some(dir) = charts {
         let dir = dir.join("black-friday");
-        day.note = Some(report(prom, base, port, steps, &windows, bf.seconds, &dir).await);
+        day.note = Some(report(prom, base, port, steps, &windows, bf, &dir).await);
     }
     Ok(day)
 }
@@ -343,16 +322,16 @@ fn alerts_verdict(day: &Day, order: &[String], quiet: &[String]) -> Outcome {
         ),
     );
     // Times since the day began, "após/after Xs" as every timing of the reports.
-    let phases = both(
-        format!(
-            "venda relâmpago após {:.1}s, falha de pagamento após {:.1}s",
-            day.flash_at, day.fault_at
-        ),
-        format!(
-            "flash sale after {:.1}s, payment fault after {:.1}s",
-            day.flash_at, day.fault_at
-        ),
-    );
+    let (marks_pt, marks_en): (Vec<String>, Vec<String>) = day
+        .marks
+        .iter()
+        .map(|(name, at)| {
+            (
+                format!("{} após {at:.1}s", name.pt),
+                format!("{} after {at:.1}s", name.en),
+            )
+        })
+        .unzip();
     let lines: Vec<(String, String)> = order
         .iter()
         .map(|a| {
@@ -372,8 +351,18 @@ fn alerts_verdict(day: &Day, order: &[String], quiet: &[String]) -> Outcome {
         })
         .collect();
     let (pt, en): (Vec<String>, Vec<String>) = lines.into_iter().unzip();
-    let mut seen_pt = format!("{}; {}", phases.pt, pt.join("; "));
-    let mut seen_en = format!("{}; {}", phases.en, en.join("; "));
+    // The named phases first (none: the alerts alone).
+    let lead = |marks: Vec<String>, lines: Vec<String>| {
+        let marks = marks.join(", ");
+        let lines = lines.join("; ");
+        if marks.is_empty() {
+            lines
+        } else {
+            format!("{marks}; {lines}")
+        }
+    };
+    let mut seen_pt = lead(marks_pt, pt);
+    let mut seen_en = lead(marks_en, en);
     let all_fired = order
         .iter()
         .all(|a| first(day, a, Some("firing")).is_some());
@@ -418,8 +407,9 @@ fn alerts_verdict(day: &Day, order: &[String], quiet: &[String]) -> Outcome {
 fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
     let sold = |p: u32| day.sold.get(&p).copied().unwrap_or(0);
     let price = |p: u32| day.prices.get(&p).copied().unwrap_or(0.0);
-    let (flash, everyday) = (sold(bf.flash), sold(bf.everyday));
-    let revenue = flash as f64 * price(bf.flash) + everyday as f64 * price(bf.everyday);
+    let flash_product = bf.flash().unwrap_or_default();
+    let (flash, everyday) = (sold(flash_product), sold(bf.everyday));
+    let revenue = flash as f64 * price(flash_product) + everyday as f64 * price(bf.everyday);
     let wanted = |figure: DayFigure| match figure {
         DayFigure::Sales => (flash + everyday) as f64,
         DayFigure::FlashUnits => flash as f64,
@@ -432,11 +422,11 @@ fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
     let expected = both(
         format!(
             "pelo Prometheus, as vendas feitas: cada checkout 200 uma venda, as unidades de cada produto, o produto {} esgotado, a receita pelos preços do catálogo",
-            bf.flash
+            flash_product
         ),
         format!(
             "through Prometheus, the sales made: every checkout answered 200 a sale, the units of each product, product {} sold out, the revenue at the catalogue's prices",
-            bf.flash
+            flash_product
         ),
     );
     let mut ok = true;
@@ -475,15 +465,15 @@ fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
     }
 }
 
-/// Writes the day's correlation report into `dir`, each step with its `windows` (see
-/// [`SURGE_WINDOWS`]; `seconds`, a surge step's length); the note says where, or why not.
+/// Writes the day's correlation report into `dir`, each step with its `windows` (the
+/// day's, see [`BlackFridaySpec::windows`]); the note says where, or why not.
 async fn report(
     prom: &Prometheus,
     base: &str,
     port: u16,
     steps: Vec<Step>,
     windows: &[Vec<Window>],
-    seconds: f64,
+    bf: &BlackFridaySpec,
     dir: &Path,
 ) -> Text {
     let users = steps
@@ -497,7 +487,7 @@ async fn report(
         steps,
         users,
         window: Duration::from_secs(4),
-        windows_note: Some(windows_note(seconds)),
+        windows_note: windows_note(bf),
     };
     match crate::correlation::write_with_windows(prom.api(), &run, windows, dir).await {
         Ok(index) => both(
@@ -511,11 +501,22 @@ async fn report(
     }
 }
 
-/// How the report's table of repetitions was measured (see [`SURGE_WINDOWS`]), in the
-/// page's language.
-fn windows_note(seconds: f64) -> String {
+/// How the report's table of repetitions was measured, in the page's language: the day's
+/// `windows` over its measured phases (the shortest named), when it has any.
+fn windows_note(bf: &BlackFridaySpec) -> Option<String> {
+    let Windows {
+        warmup_s,
+        count,
+        seconds,
+    } = bf.windows?;
+    let shortest = bf
+        .phases
+        .iter()
+        .filter(|p| p.measured)
+        .map(|p| p.seconds)
+        .reduce(f64::min)?;
     let secs = |s: f64| format!("{s}").replace('.', ",");
-    format!(
+    Some(format!(
         "Cada degrau do pico é medido em {n} janelas seguidas de {w} s, depois de {a} s de \
          aquecimento, que fica de fora; a venda relâmpago e a falha de pagamento não entram \
          nestas contas (nenhuma das duas é regime estacionário, e os 500 injetados não passam \
@@ -524,31 +525,11 @@ fn windows_note(seconds: f64) -> String {
          {n} janelas dão {gl} grau(s) de liberdade, o t de Student é {t}, e o intervalo sai \
          largo: degraus de {d} s não dão para mais. Para afirmar algo sobre a loja, meça à \
          parte, com janelas mais longas e repetições (grader load --steps ... --repeat 3).",
-        gl = SURGE_WINDOWS - 1,
-        d = secs(seconds),
-        n = SURGE_WINDOWS,
-        w = secs(SURGE_WINDOW_S),
-        a = secs(SURGE_WARMUP_S),
-        t = format!(
-            "{:.3}",
-            crate::correlation::t975(SURGE_WINDOWS as usize - 1)
-        )
-        .replace('.', ","),
-    )
-}
-
-impl BlackFridaySpec {
-    /// One phase's load: `users` users for `seconds`, the day's mix, `taxa_erro` injected.
-    fn step(&self, users: u32, error_rate: f64, seconds: f64) -> LoadSpec {
-        LoadSpec {
-            users,
-            think_ms: self.think_ms,
-            seconds,
-            max_requests: None,
-            seed: self.seed,
-            mix: self.mix.clone(),
-            error_rate,
-            extra_latency_ms: 0,
-        }
-    }
+        gl = count - 1,
+        d = secs(shortest),
+        n = count,
+        w = secs(seconds),
+        a = secs(warmup_s),
+        t = format!("{:.3}", crate::correlation::t975(count as usize - 1)).replace('.', ","),
+    ))
 }

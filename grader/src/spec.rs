@@ -12,11 +12,13 @@ use serde::Deserialize;
 use crate::lang::Text;
 use kinds::Phase;
 
+mod day;
 mod extends;
 pub mod hint;
 pub mod kinds;
 pub mod rule_tests;
 
+pub use day::{BlackFridaySpec, DayFigure, DayPhase, DayUntil, Total, Windows};
 pub use kinds::{
     CheckKind, Expect, JobRun, Measure, MetricType, PanelQuery, PushExpect, PushedIs, Quantity,
     Request, Selector,
@@ -216,54 +218,6 @@ pub struct Check {
 
 fn one() -> u32 {
     1
-}
-
-/// The final project's Black Friday (see [`crate::black_friday`]): a surge of `users` steps
-/// of `seconds` each, a flash sale that sells product `flash` out, then a payment fault of
-/// `taxa_erro` on the same traffic. The traffic buys only product `everyday`, one unit a
-/// checkout (`checkout:N` in `mix`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BlackFridaySpec {
-    pub users: Vec<u32>,
-    pub seconds: f64,
-    #[serde(default)]
-    pub think_ms: [u64; 2],
-    #[serde(default)]
-    pub seed: u64,
-    pub mix: BTreeMap<String, u32>,
-    pub flash: u32,
-    pub everyday: u32,
-    /// Share of shop requests answered 500 during the payment fault.
-    #[serde(alias = "taxa_erro")]
-    pub error_rate: f64,
-    /// What the business metrics must read through Prometheus after the day: each a query
-    /// and the figure of the day's own ledger it must equal.
-    pub totals: Vec<Total>,
-}
-
-/// A business total read after the Black Friday: `query` (one series) must equal `equals`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Total {
-    pub query: String,
-    pub equals: DayFigure,
-}
-
-/// A figure of the day's ledger, kept by the grader from what its load did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayFigure {
-    /// Checkouts answered 200, each one sale.
-    Sales,
-    /// Units sold of the flash sale's product.
-    FlashUnits,
-    /// Units sold of the everyday product.
-    EverydayUnits,
-    /// The flash sale's product's stock after it sold out: 0.
-    FlashStock,
-    /// The units sold of each product at its catalogue price.
-    Revenue,
 }
 
 /// How the grader runs a batch job, and the labels its pushes must carry.
@@ -632,30 +586,7 @@ impl Spec {
             load.plan().map_err(|e| format!("load: {e}"))?;
         }
         if let Some(bf) = &self.black_friday {
-            let buys_other = bf
-                .mix
-                .keys()
-                .any(|k| k.starts_with("checkout") && *k != format!("checkout:{}", bf.everyday));
-            if buys_other || bf.users.is_empty() || !(0.0..=1.0).contains(&bf.error_rate) {
-                return Err("[black_friday]: its mix buys only `checkout:<everyday>`, with users and a error_rate from 0 to 1".into());
-            }
-            if bf.totals.is_empty() {
-                return Err("[black_friday]: `totals` names at least one business total to read after the day".into());
-            }
-            for users in &bf.users {
-                crate::spec::LoadSpec {
-                    users: *users,
-                    think_ms: bf.think_ms,
-                    seconds: bf.seconds,
-                    max_requests: None,
-                    seed: bf.seed,
-                    mix: bf.mix.clone(),
-                    error_rate: bf.error_rate,
-                    extra_latency_ms: 0,
-                }
-                .plan()
-                .map_err(|e| format!("[black_friday]: {e}"))?;
-            }
+            bf.validate().map_err(|e| format!("[black_friday]: {e}"))?;
         }
         if self.node_exporter && self.prometheus_config.is_none() {
             return Err("`node_exporter` is scraped through the submitted config: the spec needs a prometheus_config".into());
@@ -730,34 +661,6 @@ mod tests {
                 .to_string()
                 .contains("format_version 2")
         );
-    }
-
-    #[test]
-    fn a_black_friday_without_totals_is_refused_and_the_final_s_totals_are_read() {
-        let final_ = include_str!("../specs/final.toml");
-        let spec = Spec::from_toml("final", final_).unwrap();
-        let figures: Vec<DayFigure> = spec
-            .black_friday
-            .unwrap()
-            .totals
-            .iter()
-            .map(|t| t.equals)
-            .collect();
-        assert_eq!(
-            figures,
-            [
-                DayFigure::Sales,
-                DayFigure::FlashUnits,
-                DayFigure::EverydayUnits,
-                DayFigure::FlashStock,
-                DayFigure::Revenue
-            ]
-        );
-        let start = final_.find("totals = [").unwrap();
-        let end = start + final_[start..].find("\n]\n").unwrap() + 3;
-        let without = format!("{}totals = []\n{}", &final_[..start], &final_[end..]);
-        let err = Spec::from_toml("final", &without).unwrap_err().to_string();
-        assert!(err.contains("`totals` names at least one"), "{err}");
     }
 
     #[test]
