@@ -664,6 +664,39 @@ mod tests {
     }
 
     #[test]
+    fn the_bottleneck_s_threshold_is_the_spec_s_and_only_the_bottleneck_s() {
+        let ex9 = include_str!("../specs/ex9.toml");
+        let saturated = |s: &Spec| {
+            s.checks.iter().find_map(|c| match &c.kind {
+                CheckKind::Prediction(p) if p.quantity == Quantity::Bottleneck => {
+                    Some(p.saturated_at())
+                }
+                _ => None,
+            })
+        };
+        assert_eq!(saturated(&Spec::from_toml("ex9", ex9).unwrap()), Some(0.9));
+        let stricter = ex9.replace("saturated_at = 0.9", "saturated_at = 0.95");
+        assert_eq!(
+            saturated(&Spec::from_toml("ex9", &stricter).unwrap()),
+            Some(0.95)
+        );
+        for (wrong, why) in [
+            (ex9.replace("saturated_at = 0.9", "saturated_at = 90"), "at most 1"),
+            (
+                ex9.replace(
+                    "quantity = \"p95\"\n",
+                    "quantity = \"p95\"\nsaturated_at = 0.9\n",
+                ),
+                "threshold of the quantity `bottleneck`",
+            ),
+        ] {
+            assert_ne!(wrong, ex9);
+            let err = Spec::from_toml("ex9", &wrong).unwrap_err().to_string();
+            assert!(err.contains(why), "{err}");
+        }
+    }
+
+    #[test]
     fn the_portuguese_keys_of_earlier_specs_still_read() {
         let ex5 = include_str!("../specs/ex5.toml");
         let old = ex5

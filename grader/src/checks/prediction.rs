@@ -9,10 +9,7 @@ use super::{Context, Outcome};
 use crate::correlation::{Estimate, Repeated};
 use crate::lang::{Text, both};
 use crate::spec::Quantity;
-
-/// A utilisation at or above this, at the last step, makes the gateway the bottleneck (the
-/// same line as ex7's saturation).
-const SATURATED: f64 = 0.9;
+use crate::spec::kinds::Prediction;
 
 /// What the grader measured for a quantity, in the form its answer takes.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,8 +20,9 @@ enum Measured {
     Estimate(Estimate),
 }
 
-pub fn run(cx: &Context<'_>, question: &str, quantity: Quantity, tolerance: f64) -> Outcome {
-    let expected = expected(question, quantity, tolerance);
+pub fn run(cx: &Context<'_>, p: &Prediction) -> Outcome {
+    let (question, quantity, tolerance) = (p.question.as_str(), p.quantity, p.tolerance);
+    let expected = expected(p);
     let (Some(answers), Some(repeated)) = (cx.answers, cx.repeated) else {
         return super::not_started(expected);
     };
@@ -36,7 +34,7 @@ pub fn run(cx: &Context<'_>, question: &str, quantity: Quantity, tolerance: f64)
         }
         Err(e) => return Outcome::fail(expected, e.clone(), None),
     };
-    let measured = match measured(quantity, repeated) {
+    let measured = match measured(quantity, p.saturated_at(), repeated) {
         Ok(m) => m,
         Err(why) => return Outcome::fail(expected, why, None),
     };
@@ -62,8 +60,10 @@ pub fn run(cx: &Context<'_>, question: &str, quantity: Quantity, tolerance: f64)
 /// Passed with what was seen, or failed with what was seen and why.
 type Verdict = Result<Text, (Text, Text)>;
 
-fn expected(question: &str, quantity: Quantity, tolerance: f64) -> Text {
+fn expected(p: &Prediction) -> Text {
+    let (question, quantity, tolerance) = (&p.question, p.quantity, p.tolerance);
     let pct = tolerance * 100.0;
+    let saturated = p.saturated_at() * 100.0;
     let (pt, en) = match quantity {
         Quantity::ServiceTime => (
             format!("o tempo de serviço S do gateway, em segundos, a ±{pct:.0} % do medido"),
@@ -86,8 +86,8 @@ fn expected(question: &str, quantity: Quantity, tolerance: f64) -> Text {
             format!("the gateway's utilisation at each step, 0 to 1, within ±{:.2} of the measured one", tolerance),
         ),
         Quantity::Bottleneck => (
-            "o gargalo: `gateway` se ele fica ocupado 90 % do tempo ou mais no último degrau, `nenhum` se não".to_string(),
-            "the bottleneck: `gateway` if it is busy 90 % of the time or more at the last step, `nenhum` otherwise".to_string(),
+            format!("o gargalo: `gateway` se ele fica ocupado {saturated:.0} % do tempo ou mais no último degrau, `nenhum` se não"),
+            format!("the bottleneck: `gateway` if it is busy {saturated:.0} % of the time or more at the last step, `nenhum` otherwise"),
         ),
         Quantity::Throughput => (
             format!("a vazão no último degrau (req/s) como {{ media, ic95 }} de execuções repetidas, a média a ±{pct:.0} % da medida"),
@@ -102,7 +102,8 @@ fn expected(question: &str, quantity: Quantity, tolerance: f64) -> Text {
 }
 
 /// The quantity as measured, or why it could not be.
-fn measured(quantity: Quantity, r: &Repeated) -> Result<Measured, Text> {
+/// `saturated`: the bottleneck's utilisation threshold.
+fn measured(quantity: Quantity, saturated: f64, r: &Repeated) -> Result<Measured, Text> {
     let (first, last) = (&r.stats[0], &r.stats[r.stats.len() - 1]);
     let no_busy = || {
         both(
@@ -142,7 +143,7 @@ fn measured(quantity: Quantity, r: &Repeated) -> Result<Measured, Text> {
             .map(Measured::PerStep)
             .ok_or_else(no_busy),
         Quantity::Bottleneck => match last.utilisation {
-            Some(u) if u.mean >= SATURATED => Ok(Measured::Word("gateway")),
+            Some(u) if u.mean >= saturated => Ok(Measured::Word("gateway")),
             Some(_) => Ok(Measured::Word("nenhum")),
             None => Err(no_busy()),
         },
@@ -371,7 +372,7 @@ fn judge_estimate(
 
 impl super::Judge for crate::spec::kinds::Prediction {
     async fn judge(&self, cx: &mut Context<'_>) -> Outcome {
-        run(cx, &self.question, self.quantity, self.tolerance)
+        run(cx, self)
     }
 }
 
@@ -419,7 +420,7 @@ mod tests {
     }
 
     fn number(q: Quantity) -> f64 {
-        match measured(q, &shop()).unwrap() {
+        match measured(q, 0.9, &shop()).unwrap() {
             Measured::Number(m) => m,
             other => panic!("{other:?}"),
         }
@@ -432,9 +433,15 @@ mod tests {
         // (0.027 + 0.05) · 212
         assert!((number(Quantity::KneeUsers) - 16.324).abs() < 1e-9);
         assert_eq!(number(Quantity::ResponseTime), 0.1);
+        // The last step's gateway is busy 99 % of the time: the bottleneck at the spec's
+        // threshold, not at a stricter one.
         assert_eq!(
-            measured(Quantity::Bottleneck, &shop()).unwrap(),
+            measured(Quantity::Bottleneck, 0.9, &shop()).unwrap(),
             Measured::Word("gateway")
+        );
+        assert_eq!(
+            measured(Quantity::Bottleneck, 0.995, &shop()).unwrap(),
+            Measured::Word("nenhum")
         );
     }
 

@@ -79,6 +79,16 @@ pub struct Prediction {
     pub quantity: Quantity,
     #[serde(default = "tenth")]
     pub tolerance: f64,
+    /// For `bottleneck`: the gateway's utilisation at the last step from which it is the
+    /// bottleneck (0.9 when not given, ex7's line of saturation).
+    pub saturated_at: Option<f64>,
+}
+
+impl Prediction {
+    /// See [`Prediction::saturated_at`].
+    pub fn saturated_at(&self) -> f64 {
+        self.saturated_at.unwrap_or(0.9)
+    }
 }
 
 impl Kind for Prediction {
@@ -97,6 +107,15 @@ impl Kind for Prediction {
     }
 
     fn validate(&self) -> Result<(), String> {
+        match self.saturated_at {
+            Some(_) if self.quantity != Quantity::Bottleneck => {
+                return Err("saturated_at is the threshold of the quantity `bottleneck`".into());
+            }
+            Some(u) if !(u > 0.0 && u <= 1.0) => {
+                return Err("saturated_at is a utilisation, above 0 and at most 1".into());
+            }
+            _ => {}
+        }
         tolerance(self.tolerance)
     }
 }
@@ -246,8 +265,8 @@ pub enum Quantity {
     ResponseTime,
     /// The gateway's utilisation at each step, 0 to 1: one number per step.
     Utilisation,
-    /// The bottleneck, a word: `gateway` when its utilisation at the last step is 90 % or
-    /// more, `nenhum` otherwise.
+    /// The bottleneck, a word: `gateway` when its utilisation at the last step is
+    /// `saturated_at` (90 %) or more, `nenhum` otherwise.
     Bottleneck,
     /// The shop's throughput at the last step, requests per second, as a mean with its 95 %
     /// interval: `{ media = X, ic95 = [a, b] }`.
