@@ -419,14 +419,19 @@ fn sales_verdict(day: &Day, bf: &BlackFridaySpec) -> Outcome {
     };
     // The figures depend on how fast the machine served the load: they show where they
     // differ, not in what was expected.
+    let (sold_out_pt, sold_out_en) = match bf.flash() {
+        Some(p) => (
+            format!(", o produto {p} esgotado"),
+            format!(", product {p} sold out"),
+        ),
+        None => (String::new(), String::new()),
+    };
     let expected = both(
         format!(
-            "pelo Prometheus, as vendas feitas: cada checkout 200 uma venda, as unidades de cada produto, o produto {} esgotado, a receita pelos preços do catálogo",
-            flash_product
+            "pelo Prometheus, as vendas feitas: cada checkout 200 uma venda, as unidades de cada produto{sold_out_pt}, a receita pelos preços do catálogo"
         ),
         format!(
-            "through Prometheus, the sales made: every checkout answered 200 a sale, the units of each product, product {} sold out, the revenue at the catalogue's prices",
-            flash_product
+            "through Prometheus, the sales made: every checkout answered 200 a sale, the units of each product{sold_out_en}, the revenue at the catalogue's prices"
         ),
     );
     let mut ok = true;
@@ -516,11 +521,24 @@ fn windows_note(bf: &BlackFridaySpec) -> Option<String> {
         .map(|p| p.seconds)
         .reduce(f64::min)?;
     let secs = |s: f64| format!("{s}").replace('.', ",");
+    // The phases left out, by name (the final's: the flash sale and the payment fault).
+    let unmeasured: Vec<&str> = bf
+        .phases
+        .iter()
+        .filter(|p| !p.measured)
+        .filter_map(|p| p.name.as_ref().map(|n| n.pt.as_str()))
+        .collect();
+    let left_out = match unmeasured.as_slice() {
+        [] => String::new(),
+        [one] => format!(" A fase {one} não entra nestas contas (não é regime estacionário)."),
+        [rest @ .., last] => format!(
+            " As fases {} e {last} não entram nestas contas (nenhuma é regime estacionário).",
+            rest.join(", ")
+        ),
+    };
     Some(format!(
-        "Cada degrau do pico é medido em {n} janelas seguidas de {w} s, depois de {a} s de \
-         aquecimento, que fica de fora; a venda relâmpago e a falha de pagamento não entram \
-         nestas contas (nenhuma das duas é regime estacionário, e os 500 injetados não passam \
-         pelo gateway). São médias em lotes de um mesmo run: janelas vizinhas são \
+        "Cada degrau medido tem {n} janelas seguidas de {w} s, depois de {a} s de \
+         aquecimento, que fica de fora.{left_out} São médias em lotes de um mesmo run: janelas vizinhas são \
          correlacionadas, o que deixa o intervalo mais estreito do que devia. Ao mesmo tempo, \
          {n} janelas dão {gl} grau(s) de liberdade, o t de Student é {t}, e o intervalo sai \
          largo: degraus de {d} s não dão para mais. Para afirmar algo sobre a loja, meça à \
@@ -532,4 +550,23 @@ fn windows_note(bf: &BlackFridaySpec) -> Option<String> {
         a = secs(warmup_s),
         t = format!("{:.3}", crate::correlation::t975(count as usize - 1)).replace('.', ","),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_windows_note_says_how_the_final_s_day_is_measured() {
+        let spec = Spec::builtin("final").unwrap();
+        let note = windows_note(spec.black_friday.as_ref().unwrap()).unwrap();
+        for said in [
+            "Cada degrau medido tem 2 janelas seguidas de 2 s, depois de 1 s de aquecimento",
+            "As fases venda relâmpago e falha de pagamento não entram nestas contas",
+            "1 grau(s) de liberdade, o t de Student é 12,706",
+            "degraus de 6 s não dão para mais",
+        ] {
+            assert!(note.contains(said), "{said}: {note}");
+        }
+    }
 }

@@ -681,7 +681,10 @@ mod tests {
             Some(0.95)
         );
         for (wrong, why) in [
-            (ex9.replace("saturated_at = 0.9", "saturated_at = 90"), "at most 1"),
+            (
+                ex9.replace("saturated_at = 0.9", "saturated_at = 90"),
+                "at most 1",
+            ),
             (
                 ex9.replace(
                     "quantity = \"p95\"\n",

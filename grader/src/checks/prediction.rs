@@ -67,35 +67,65 @@ fn expected(p: &Prediction) -> Text {
     let (pt, en) = match quantity {
         Quantity::ServiceTime => (
             format!("o tempo de serviço S do gateway, em segundos, a ±{pct:.0} % do medido"),
-            format!("the gateway's service time S, seconds, within ±{pct:.0} % of the measured one"),
+            format!(
+                "the gateway's service time S, seconds, within ±{pct:.0} % of the measured one"
+            ),
         ),
         Quantity::MaxThroughput => (
-            format!("a vazão máxima do gateway, X máx = c ÷ S em checkouts por segundo, a ±{pct:.0} % da medida no último degrau"),
-            format!("the gateway's maximum throughput, X max = c ÷ S in checkouts per second, within ±{pct:.0} % of the one measured at the last step"),
+            format!(
+                "a vazão máxima do gateway, X máx = c ÷ S em checkouts por segundo, a ±{pct:.0} % da medida no último degrau"
+            ),
+            format!(
+                "the gateway's maximum throughput, X max = c ÷ S in checkouts per second, within ±{pct:.0} % of the one measured at the last step"
+            ),
         ),
         Quantity::KneeUsers => (
             format!("os usuários no joelho, N* = (R₀ + Z) · X máx, a ±{pct:.0} % do medido"),
-            format!("the users at the knee, N* = (R₀ + Z) · X max, within ±{pct:.0} % of the measured one"),
+            format!(
+                "the users at the knee, N* = (R₀ + Z) · X max, within ±{pct:.0} % of the measured one"
+            ),
         ),
         Quantity::ResponseTime => (
-            format!("o tempo de resposta médio no último degrau, R = N ÷ X − Z, a ±{pct:.0} % do medido"),
-            format!("the mean response time at the last step, R = N ÷ X − Z, within ±{pct:.0} % of the measured one"),
+            format!(
+                "o tempo de resposta médio no último degrau, R = N ÷ X − Z, a ±{pct:.0} % do medido"
+            ),
+            format!(
+                "the mean response time at the last step, R = N ÷ X − Z, within ±{pct:.0} % of the measured one"
+            ),
         ),
         Quantity::Utilisation => (
-            format!("a utilização do gateway em cada degrau, de 0 a 1, a ±{:.2} da medida", tolerance),
-            format!("the gateway's utilisation at each step, 0 to 1, within ±{:.2} of the measured one", tolerance),
+            format!(
+                "a utilização do gateway em cada degrau, de 0 a 1, a ±{:.2} da medida",
+                tolerance
+            ),
+            format!(
+                "the gateway's utilisation at each step, 0 to 1, within ±{:.2} of the measured one",
+                tolerance
+            ),
         ),
         Quantity::Bottleneck => (
-            format!("o gargalo: `gateway` se ele fica ocupado {saturated:.0} % do tempo ou mais no último degrau, `nenhum` se não"),
-            format!("the bottleneck: `gateway` if it is busy {saturated:.0} % of the time or more at the last step, `nenhum` otherwise"),
+            format!(
+                "o gargalo: `gateway` se ele fica ocupado {saturated:.0} % do tempo ou mais no último degrau, `nenhum` se não"
+            ),
+            format!(
+                "the bottleneck: `gateway` if it is busy {saturated:.0} % of the time or more at the last step, `nenhum` otherwise"
+            ),
         ),
         Quantity::Throughput => (
-            format!("a vazão no último degrau (req/s) como {{ media, ic95 }} de execuções repetidas, a média a ±{pct:.0} % da medida"),
-            format!("the throughput at the last step (req/s) as {{ media, ic95 }} from repeated runs, the mean within ±{pct:.0} % of the measured one"),
+            format!(
+                "a vazão no último degrau (req/s) como {{ media, ic95 }} de execuções repetidas, a média a ±{pct:.0} % da medida"
+            ),
+            format!(
+                "the throughput at the last step (req/s) as {{ media, ic95 }} from repeated runs, the mean within ±{pct:.0} % of the measured one"
+            ),
         ),
         Quantity::P95 => (
-            format!("a latência P95 no último degrau (s) como {{ media, ic95 }} de execuções repetidas, a média a ±{pct:.0} % da medida"),
-            format!("the P95 latency at the last step (s) as {{ media, ic95 }} from repeated runs, the mean within ±{pct:.0} % of the measured one"),
+            format!(
+                "a latência P95 no último degrau (s) como {{ media, ic95 }} de execuções repetidas, a média a ±{pct:.0} % da medida"
+            ),
+            format!(
+                "the P95 latency at the last step (s) as {{ media, ic95 }} from repeated runs, the mean within ±{pct:.0} % of the measured one"
+            ),
         ),
     };
     both(format!("`{question}`: {pt}"), format!("`{question}`: {en}"))
