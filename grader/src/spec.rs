@@ -322,7 +322,7 @@ impl LoadSpec {
         };
         plan.validate().map_err(|e| e.to_string())?;
         if !(0.0..=1.0).contains(&self.error_rate) {
-            return Err("taxa_erro goes from 0 to 1".into());
+            return Err("error_rate goes from 0 to 1".into());
         }
         Ok(plan)
     }
