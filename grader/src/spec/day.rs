@@ -42,7 +42,7 @@ pub struct DayPhase {
     pub users: u32,
     #[serde(default)]
     pub seconds: f64,
-    #[serde(default, alias = "taxa_erro")]
+    #[serde(default)]
     pub error_rate: f64,
     pub sell_out: Option<u32>,
     /// Ends the phase before its `seconds` once this holds.
