@@ -63,7 +63,10 @@ type Verdict = Result<Text, (Text, Text)>;
 fn expected(p: &Prediction) -> Text {
     let (question, quantity, tolerance) = (&p.question, p.quantity, p.tolerance);
     let pct = tolerance * 100.0;
-    let saturated = p.saturated_at() * 100.0;
+    // A whole percent as such (90, not 90.00000000000001), a finer one to its tenth (90.5).
+    let saturated = format!("{:.1}", p.saturated_at() * 100.0)
+        .trim_end_matches(".0")
+        .to_string();
     let (pt, en) = match quantity {
         Quantity::ServiceTime => (
             format!("o tempo de serviço S do gateway, em segundos, a ±{pct:.0} % do medido"),
@@ -105,10 +108,10 @@ fn expected(p: &Prediction) -> Text {
         ),
         Quantity::Bottleneck => (
             format!(
-                "o gargalo: `gateway` se ele fica ocupado {saturated:.0} % do tempo ou mais no último degrau, `nenhum` se não"
+                "o gargalo: `gateway` se ele fica ocupado {saturated} % do tempo ou mais no último degrau, `nenhum` se não"
             ),
             format!(
-                "the bottleneck: `gateway` if it is busy {saturated:.0} % of the time or more at the last step, `nenhum` otherwise"
+                "the bottleneck: `gateway` if it is busy {saturated} % of the time or more at the last step, `nenhum` otherwise"
             ),
         ),
         Quantity::Throughput => (
@@ -473,6 +476,26 @@ mod tests {
             measured(Quantity::Bottleneck, 0.995, &shop()).unwrap(),
             Measured::Word("nenhum")
         );
+    }
+
+    #[test]
+    fn the_bottleneck_s_threshold_reads_as_the_spec_wrote_it() {
+        let said = |at: Option<f64>| {
+            expected(&Prediction {
+                question: "gargalo".into(),
+                quantity: Quantity::Bottleneck,
+                tolerance: 0.1,
+                saturated_at: at,
+            })
+            .en
+        };
+        assert!(
+            said(None).contains("busy 90 % of the time"),
+            "{}",
+            said(None)
+        );
+        assert!(said(Some(0.905)).contains("busy 90.5 % of the time"));
+        assert!(said(Some(0.8)).contains("busy 80 % of the time"));
     }
 
     fn cause(v: Verdict) -> String {
