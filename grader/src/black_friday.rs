@@ -514,12 +514,7 @@ fn windows_note(bf: &BlackFridaySpec) -> Option<String> {
         count,
         seconds,
     } = bf.windows?;
-    let shortest = bf
-        .phases
-        .iter()
-        .filter(|p| p.measured)
-        .map(|p| p.seconds)
-        .reduce(f64::min)?;
+    let shortest = bf.measured().map(|p| p.seconds).reduce(f64::min)?;
     let secs = |s: f64| format!("{s}").replace('.', ",");
     // The phases left out, by name (the final's: the flash sale and the payment fault).
     let unmeasured: Vec<&str> = bf

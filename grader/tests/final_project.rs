@@ -76,12 +76,7 @@ fn the_solution_scores_full_marks_and_the_days_report_checks_the_laws_on_the_sur
     };
     let spec = Spec::builtin("final").unwrap();
     let bf = spec.black_friday.as_ref().unwrap();
-    let surge: Vec<u32> = bf
-        .phases
-        .iter()
-        .filter(|p| p.measured)
-        .map(|p| p.users)
-        .collect();
+    let surge: Vec<u32> = bf.measured().map(|p| p.users).collect();
     let windows = bf.windows.unwrap().count;
     // The surge's steps, then the flash sale (1 user) and the payment fault.
     assert_eq!(surge.len() + 2, bf.phases.len());

@@ -100,6 +100,11 @@ impl BlackFridaySpec {
         self.phases.iter().find_map(|p| p.sell_out)
     }
 
+    /// The phases measured for the report (the final's surge steps), in order.
+    pub fn measured(&self) -> impl Iterator<Item = &DayPhase> {
+        self.phases.iter().filter(|p| p.measured)
+    }
+
     /// The load of a phase that is not a sell-out.
     pub fn load(&self, phase: &DayPhase) -> LoadSpec {
         LoadSpec {
@@ -224,12 +229,7 @@ totals = [{ query = 'sum(ecommerce_vendas_total)', equals = "sales" }]
                 DayFigure::Revenue
             ]
         );
-        let surge: Vec<u32> = bf
-            .phases
-            .iter()
-            .filter(|p| p.measured)
-            .map(|p| p.users)
-            .collect();
+        let surge: Vec<u32> = bf.measured().map(|p| p.users).collect();
         assert_eq!(surge, [2, 4, 8]);
         assert_eq!(bf.flash(), Some(1));
         let last = bf.phases.last().unwrap();
